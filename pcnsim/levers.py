@@ -1,0 +1,58 @@
+"""Levers: what interventions set for one week.
+
+The model builds a fresh :class:`Levers` every week, hands it to each active intervention (which may
+tighten or loosen a lever), and the mechanisms read it. Nothing here persists, and no intervention edits
+the model's parameters or the leaving probability: an intervention acts only through these levers, which
+feed the mechanisms (presence, contact, support, workload, recruitment, money). ``None`` means neutral.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Levers:
+    n_staff: int  # rows of the staff arrays (per-staff levers have this length)
+    n_networks: int
+    n_roles: int
+    # presence
+    remote_floor: np.ndarray | None = None  # per staff, share of week (NaN: none)
+    remote_cap: np.ndarray | None = None  # per staff, share of week (NaN: none)
+    split_cap: np.ndarray | None = None  # per staff, max practices worked at (0: no cap)
+    force_base: np.ndarray | None = None  # per staff, bool: has a base practice
+    # contact across practices and professions (vaccination hubs, team days)
+    mixing_contacts: np.ndarray | None = None  # per staff, expected network-wide encounters this week
+    mixing_homophily: float = 0.0
+    mixing_gain: float = 1.0  # tie gain of a mixing encounter relative to an ordinary one
+    # support and workload
+    protected_hours: np.ndarray | None = None  # per staff, guaranteed supervision hours this week
+    peer_bonus: np.ndarray | None = None  # per staff, peer-support tie strength from outside the network
+    extra_load: np.ndarray | None = None  # per staff, extra workload (share)
+    discrepancy_cut: np.ndarray | None = None  # per staff, 0-1 cut of the job-discrepancy target
+    # network-level
+    vision_gain: np.ndarray | None = None  # per network, weekly rise of shared vision (towards 1)
+    clarity_gain: np.ndarray | None = None  # per network, weekly rise of role clarity (towards 1)
+    reimbursement_uplift: np.ndarray | None = None  # per network, share added to pay caps (London weighting)
+    role_mix: np.ndarray | None = None  # per network x role, planned shares of ARRS money (rows sum to 1)
+    # bookkeeping
+    cost: float = 0.0  # GBP spent on interventions this week
+    gp_sessions: float = 0.0  # GP sessions used by interventions this week (besides supervision)
+    notes: list[str] = field(default_factory=list)
+
+    def staff(self, name: str, fill: float | bool = 0.0, dtype: type = np.float32) -> np.ndarray:
+        """The per-staff lever ``name``, created with ``fill`` if still neutral."""
+        arr = getattr(self, name)
+        if arr is None:
+            arr = np.full(self.n_staff, fill, dtype=dtype)
+            setattr(self, name, arr)
+        return arr
+
+    def network(self, name: str, fill: float = 0.0) -> np.ndarray:
+        arr = getattr(self, name)
+        if arr is None:
+            arr = np.full(self.n_networks, fill, dtype=np.float64)
+            setattr(self, name, arr)
+        return arr

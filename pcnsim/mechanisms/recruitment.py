@@ -1,0 +1,50 @@
+"""Mechanism 8, recruitment constrained by supply, deprivation, London pay and budget.
+
+Evidence: E4 and E7 (the budget path and growth from zero), E25 (recruiting pharmacists and mental health
+practitioners is hard), E3 (deprived areas), E26 (no London weighting), E18 (space; not modelled), E27
+(new starters retrofitted, learning on the job). Rates are calibrated (T4, T5) or assumptions.
+
+ARRS posts: a network plans FTE per role = allocation x ``planned_share`` x role mix / reimbursable cost
+per FTE-year, so planned posts never cost more than the allocation. Core posts (GPs, nurses) keep the
+establishment a practice started with. A vacancy (planned FTE minus FTE in post and not on notice) opens
+posts of the role's mean FTE (the last one smaller, if at least ``min_post_fte``); each open post is filled
+this week with chance
+
+    q = fill_rate x supply(role) x (1 - deprivation_penalty x deprivation) x exp(-pay_gap_recruit x pay gap)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def open_posts(vacancy_fte: np.ndarray, post_fte: np.ndarray, min_post: float) -> np.ndarray:
+    """Number of posts open for each unit's vacancy."""
+    v = np.maximum(vacancy_fte, 0.0)
+    full = np.floor(v / post_fte + 1e-9)
+    rest = v - full * post_fte
+    return (full + (rest >= min_post - 1e-9)).astype(np.int64)
+
+
+def fill_chance(base: np.ndarray, supply: np.ndarray, deprivation: np.ndarray, penalty: float,
+                pay_gap: np.ndarray, pay_sensitivity: float) -> np.ndarray:
+    q = base * supply * (1.0 - penalty * deprivation) * np.exp(-pay_sensitivity * pay_gap)
+    return np.clip(q, 0.0, 1.0)
+
+
+def hires(rng: np.random.Generator, posts: np.ndarray, q: np.ndarray, vacancy_fte: np.ndarray,
+          post_fte: np.ndarray, min_post: float) -> tuple[np.ndarray, np.ndarray]:
+    """Draw this week's hires. Returns (unit index per hire, FTE per hire); FTE never exceeds the vacancy."""
+    n = rng.binomial(posts, q)
+    unit = np.repeat(np.arange(len(posts)), n)
+    if len(unit) == 0:
+        return unit, np.empty(0, dtype=np.float32)
+    k = np.arange(len(unit)) - np.repeat(np.cumsum(n) - n, n)  # 0.. within unit
+    fte = np.clip(vacancy_fte[unit] - k * post_fte[unit], 0.0, post_fte[unit])
+    keep = fte >= min_post - 1e-9
+    return unit[keep], fte[keep].astype(np.float32)
+
+
+def productivity(tenure_weeks: np.ndarray, learning_weeks: float) -> np.ndarray:
+    """Learning curve: 50% at the start, approaching 100% (E27 + assumption)."""
+    return 1.0 - 0.5 * np.exp(-np.maximum(tenure_weeks, 0) / learning_weeks)

@@ -1,0 +1,574 @@
+"""PCNModel: the weekly simulation of staff retention in Primary Care Networks.
+
+State lives in NumPy arrays (:class:`pcnsim.state.StaffArrays` for people, plain arrays for networks and
+practices); Mesa agents (:class:`pcnsim.agents.StaffMember`) are thin views onto them. The weekly step is a
+fixed sequence of array operations over all staff, with no Python loop over people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import mesa
+import numpy as np
+
+from pcnsim import __version__
+from pcnsim.agents import StaffMember
+from pcnsim.levers import Levers
+from pcnsim.mechanisms import belonging as bel
+from pcnsim.mechanisms import finance as fin
+from pcnsim.mechanisms import leaving as lv
+from pcnsim.mechanisms import presence as pres
+from pcnsim.mechanisms import recruitment as rec
+from pcnsim.mechanisms import support as sup
+from pcnsim.mechanisms import ties as ties_
+from pcnsim.mechanisms import workload as wl
+from pcnsim.params import Params
+from pcnsim.population import Population, single_network
+from pcnsim.results import Recorder
+from pcnsim.roles import GP, N_ROLES, NURSE, RoleArrays
+from pcnsim.state import StaffArrays
+
+NEW_STARTER_BELONGING = 0.3  # assumption: a new starter arrives with no ties and a little goodwill
+NEW_STARTER_DISCREPANCY = 1.5  # assumption (E27): new starters are "retrofitted", 1.5 x the network level
+BURN_IN_WEEKS = 26  # initialisation: weeks of contact (no turnover) so that core teams start with ties
+
+
+def financial_year(d: dt.date) -> int:
+    """Financial year (April to March) that ``d`` falls in, named by its first calendar year."""
+    return d.year if d.month >= 4 else d.year - 1
+
+
+class PCNModel(mesa.Model):
+    """Staff retention in one or many Primary Care Networks, one week a step.
+
+    Parameters
+    ----------
+    rng : int, numpy Generator or None
+        Seed of every random draw (Mesa's ``rng=``); the same seed gives the same run, in any process.
+    population : Population, optional
+        Networks, practices and core staff. Default: one representative network built from the population
+        parameters (:func:`pcnsim.population.single_network`).
+    interventions : iterable of Intervention, optional
+        Time-windowed policies (see :mod:`pcnsim.interventions`); they act only through weekly levers.
+    params : Params, optional
+        A validated parameter set to start from; keyword overrides below replace its values.
+    **overrides
+        Any parameter of :class:`pcnsim.params.Params` by name (``pcnsim params`` lists them). Unknown
+        names are rejected with the list of valid ones; values out of range name the allowed range.
+
+    Attributes
+    ----------
+    staff : StaffArrays
+        One array per attribute, indexed by staff id (stable; leavers keep their row).
+    datacollector : mesa.DataCollector
+        Weekly network-level outputs (see :data:`MODEL_REPORTERS`).
+    recorder : Recorder
+        Weekly outputs by role, for the run summary and the tidy results frames.
+
+    The weekly step
+    ---------------
+    0. calendar: the date of the week; at 1 April, close the financial year (unspent money is lost, E7);
+    1. levers: a fresh :class:`~pcnsim.levers.Levers`; every intervention active this week sets its levers;
+    2. presence (E19, E20, E27): remote share and the practices each person works at this week;
+    3. contact and ties (E20, E21, E24): on-site, remote and mixing encounters; ties grow, decay, erode;
+    4. belonging (E19, E22), support (E11, E16, E17), workload and burnout (E16), job discrepancy (E12);
+    5. intention to leave (E12, E15, E20, E22, E23, E26), re-appraised; resignations (E13) start notice;
+       people whose notice ends leave, and their tied colleagues' contagion rises (E23);
+    6. recruitment (E3, E4, E25, E26): vacancies within the planned budget are filled by chance;
+    7. money and output (E7, E8, E17): claims against the allocation, appointments, GP supervision time;
+    8. record the week (recorder and ``datacollector``).
+    """
+
+    def __init__(
+        self,
+        *,
+        rng: int | np.random.Generator | None = None,
+        population: Population | None = None,
+        interventions: Iterable[Any] = (),
+        params: Params | None = None,
+        **overrides: Any,
+    ) -> None:
+        # Validate before anything else so that bad input fails fast with a named field.
+        self.params = Params.from_dict(overrides, base=params)
+        super().__init__(rng=rng)
+        p = self.params
+        self.version = __version__
+        # Independent streams per mechanism: an intervention that changes how many encounters are drawn
+        # does not shift the draws of leaving or recruitment (common random numbers across scenarios).
+        self._rng_contact, self._rng_leave, self._rng_recruit, self._rng_init = self.rng.spawn(4)
+
+        self.pop = population if population is not None else single_network(p)
+        self.roles = RoleArrays()
+        self.interventions: list[Any] = list(interventions)
+        pop = self.pop
+        self.n_networks = pop.n_networks
+        self.n_practices = pop.n_practice_total
+        # network state (interventions may move vision and clarity over months)
+        self.vision = pop.net_vision.astype(np.float64).copy()
+        self.clarity = pop.net_clarity.astype(np.float64).copy()
+        self.net_first = pop.net_first_practice.astype(np.int64)
+        self.net_n_prac = pop.net_n_practices.astype(np.int64)
+
+        # staff
+        self.staff = StaffArrays(capacity=int(len(pop.core_role) * 1.6) + 64)
+        self._agent_of: list[StaffMember | None] = []
+        n_core = len(pop.core_role)
+        prac = pop.core_practice
+        net = pop.prac_network[prac]
+        ids = self.staff.add(
+            n_core, network=net, practice=prac, role=pop.core_role, fte=pop.core_fte,
+            split_first=prac - pop.net_first_practice[net], split_n=1, has_base=True,
+            hire_week=-self._rng_init.integers(0, 520, n_core), belonging=0.5,
+        )
+        self._add_agents(ids)
+        # core establishment per practice x {GP, nurse}, fixed at the start
+        self.core_est = np.zeros((self.n_practices, 2))
+        np.add.at(self.core_est, (prac, (pop.core_role == NURSE).astype(int)), pop.core_fte)
+        # ARRS team establishment for workload: the most FTE in post this financial year
+        self.arrs_est = np.zeros(self.n_networks * N_ROLES)
+
+        # calendar and money
+        self.week = 0
+        self.date = p.start_date
+        self.fy = financial_year(p.start_date)
+        self.allocation = self._allocation(self.fy)
+        self.claimed_ytd = np.zeros(self.n_networks)
+        self.years: list[dict[str, float]] = []
+        self.total_intervention_cost = 0.0
+
+        self.recorder = Recorder(self)
+        self._set_kpis_zero()
+        self.datacollector = mesa.DataCollector(model_reporters=dict(MODEL_REPORTERS))
+
+        for iv in self.interventions:
+            if hasattr(iv, "initialize"):
+                iv.initialize(self)
+        self._burn_in(BURN_IN_WEEKS)
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ helpers
+    def _add_agents(self, ids: np.ndarray) -> None:
+        need = int(ids.max()) + 1 if len(ids) else 0
+        if len(self._agent_of) < need:
+            self._agent_of.extend([None] * (need - len(self._agent_of)))
+        for i in ids.tolist():
+            self._agent_of[i] = StaffMember(self, i)
+
+    def _remove_agents(self, ids: np.ndarray) -> None:
+        for i in ids.tolist():
+            a = self._agent_of[i]
+            if a is not None:
+                a.remove()
+                self._agent_of[i] = None
+
+    def agent(self, idx: int) -> StaffMember | None:
+        """The agent of staff id ``idx`` (None once they have left)."""
+        return self._agent_of[idx] if 0 <= idx < len(self._agent_of) else None
+
+    def _allocation(self, fy: int) -> np.ndarray:
+        return fin.allocation(self.params.budget_million(fy), self.pop.net_patients, self.params.national_patients)
+
+    def is_pandemic(self, d: dt.date | None = None) -> bool:
+        d = d or self.date
+        return self.params.pandemic_start <= d < self.params.pandemic_end
+
+    def _set_kpis_zero(self) -> None:
+        for name in MODEL_REPORTERS.values():
+            setattr(self, name, 0.0)
+        self._update_headcount_kpis()
+
+    def _update_headcount_kpis(self) -> None:
+        s = self.staff
+        act = s.active[: s.n]
+        arrs = self.roles.arrs[s.role[: s.n]] & act
+        self.headcount = int(act.sum())
+        self.arrs_headcount = int(arrs.sum())
+        self.arrs_fte = float(s.fte[: s.n][arrs].sum())
+
+    # ------------------------------------------------------------------ the weekly step
+    def step(self) -> None:
+        """Simulate one week (see the class docstring for the order)."""
+        p = self.params
+        self.date = p.start_date + dt.timedelta(weeks=self.week)
+        fy = financial_year(self.date)
+        if fy != self.fy:
+            self._close_year()
+            self.fy = fy
+            self.allocation = self._allocation(fy)
+            self.claimed_ytd[:] = 0.0
+            self.arrs_est[:] = 0.0
+        lev = self._levers()
+        ids = self.staff.active_ids()
+        ctx = self._presence_and_contact(ids, lev, rng=self._rng_contact)
+        self._wellbeing(ids, lev, ctx)
+        leavers = self._leaving(ids)
+        joiners = self._recruit(lev)
+        self._money_and_output(lev, joiners, leavers, ctx)
+        self.week += 1
+        self.datacollector.collect(self)
+
+    def _levers(self) -> Levers:
+        lev = Levers(n_staff=self.staff.n, n_networks=self.n_networks, n_roles=N_ROLES)
+        for iv in self.interventions:
+            if iv.is_active(self.week, self.date):
+                iv.apply(self, lev)
+        return lev
+
+    def _burn_in(self, weeks: int) -> None:
+        """Initialisation: contact and wellbeing only, so core teams start with settled ties."""
+        lev = Levers(n_staff=self.staff.n, n_networks=self.n_networks, n_roles=N_ROLES)
+        ids = self.staff.active_ids()
+        for _ in range(weeks):
+            ctx = self._presence_and_contact(ids, lev, rng=self._rng_init)
+            self._wellbeing(ids, lev, ctx, review=False)
+        s = self.staff
+        s.intends[ids] = self._rng_init.random(len(ids)) < s.intention[ids]
+        s.contagion[ids] = 0.0
+
+    # -- mechanisms 1-2: presence, contact and ties ------------------------------------------
+    def _presence_and_contact(self, ids: np.ndarray, lev: Levers, *, rng: np.random.Generator) -> dict[str, Any]:
+        p, s, R = self.params, self.staff, self.roles
+        role = s.role[ids].astype(np.int64)
+        net = s.network[ids].astype(np.int64)
+        remote = pres.remote_share(
+            R.remote_capable[role], self.is_pandemic(), p.remote_share, p.pandemic_remote_share,
+            None if lev.remote_floor is None else lev.remote_floor[ids],
+            None if lev.remote_cap is None else lev.remote_cap[ids],
+        )
+        s.remote[ids] = remote
+        split, base = pres.effective_split(
+            s.split_n[ids], s.has_base[ids], self.net_n_prac[net],
+            None if lev.split_cap is None else lev.split_cap[ids],
+            None if lev.force_base is None else lev.force_base[ids],
+        )
+        split_first = s.split_first[ids].astype(np.int64)
+        sites = pres.build_sites(ids, role, net, self.net_first, self.net_n_prac, split_first, split, base,
+                                 p.base_share, N_ROLES)
+        fte = s.fte[ids].astype(np.float64)
+        week_days = 5.0 * p.contacts_per_day * fte
+        srcs, dsts, gains = [], [], []
+
+        # on-site encounters at practices
+        n_enc = rng.poisson(week_days * (1.0 - remote))
+        owner = np.repeat(np.arange(len(ids)), n_enc)
+        if len(owner):
+            on = net[owner]
+            prac = pres.pick_practice(rng, split_first[owner], split[owner], base[owner], self.net_first[on],
+                                      self.net_n_prac[on], p.base_share)
+            partner, share = ties_.site_partners(rng, prac, role[owner], p.homophily, sites)
+            me = ids[owner]
+            ok = (partner >= 0) & (partner != me)
+            ok &= rng.random(len(owner)) < (1.0 - s.remote[partner]) * share
+            srcs.append(me[ok]), dsts.append(partner[ok]), gains.append(np.full(ok.sum(), p.tie_gain))
+
+        # remote (virtual) encounters with network colleagues, and mixing encounters (interventions)
+        gkey = net * N_ROLES + role
+        order = np.argsort(gkey, kind="stable")
+        gsorted, gids = gkey[order], ids[order]
+        n_virt = rng.poisson(week_days * remote * p.virtual_contact_factor)
+        owner = np.repeat(np.arange(len(ids)), n_virt)
+        if len(owner):
+            partner = ties_.group_partners(rng, net[owner], gsorted, gids, role[owner], p.homophily, N_ROLES)
+            me = ids[owner]
+            ok = (partner >= 0) & (partner != me)
+            srcs.append(me[ok]), dsts.append(partner[ok])
+            gains.append(np.full(ok.sum(), p.tie_gain * p.virtual_contact_factor))
+        if lev.mixing_contacts is not None:
+            mix = lev.mixing_contacts
+            n_mix = rng.poisson(np.maximum(mix[ids], 0.0))
+            owner = np.repeat(np.arange(len(ids)), n_mix)
+            if len(owner):
+                partner = ties_.group_partners(rng, net[owner], gsorted, gids, role[owner], lev.mixing_homophily, N_ROLES)
+                me = ids[owner]
+                ok = (partner >= 0) & (partner != me)
+                ok[ok] &= mix[partner[ok]] > 0
+                srcs.append(me[ok]), dsts.append(partner[ok])
+                gains.append(np.full(ok.sum(), min(1.0, p.tie_gain * lev.mixing_gain)))
+
+        if srcs:
+            src, dst, g = np.concatenate(srcs), np.concatenate(dsts), np.concatenate(gains)
+            ties_.reinforce(s.tie_j, s.tie_w, src, dst, g)
+            ties_.reinforce(s.tie_j, s.tie_w, dst, src, g)
+            n_encounters = len(src)
+        else:
+            n_encounters = 0
+        rate = p.tie_decay + p.heavy_remote_decay * (remote > p.heavy_remote_threshold)
+        ties_.decay(s.tie_j, s.tie_w, ids, rate.astype(np.float32))
+        return {"role": role, "net": net, "split": split, "base": base, "fte": fte, "encounters": n_encounters}
+
+    # -- mechanisms 3-5 (+ discrepancy, intention): wellbeing ---------------------------------
+    def _wellbeing(self, ids: np.ndarray, lev: Levers, ctx: dict[str, Any], review: bool = True) -> None:
+        p, s, R = self.params, self.staff, self.roles
+        role, net, fte = ctx["role"], ctx["net"], ctx["fte"]
+        # network state moved by interventions (organisational development)
+        if lev.vision_gain is not None:
+            self.vision += lev.vision_gain * (1.0 - self.vision)
+        if lev.clarity_gain is not None:
+            self.clarity += lev.clarity_gain * (1.0 - self.clarity)
+        # belonging
+        strength = ties_.strength(s.tie_w, ids)
+        tgt = bel.target(strength, ctx["split"], ctx["base"], self.vision[net], p.belonging_tie_scale,
+                         p.belonging_dilution, p.belonging_base_bonus, p.belonging_vision_weight)
+        s.belonging[ids] = bel.update(s.belonging[ids], tgt, p.belonging_rate)
+        # support: supervision and peers
+        is_arrs = R.arrs[role]
+        need = np.where(is_arrs, R.supervision_need[role] * p.supervision_need_scale * fte, 0.0)
+        capacity = np.full(self.n_networks, p.gp_supervision_sessions * p.hours_per_session)
+        cov, demand = sup.coverage(net, need, self.n_networks, capacity)
+        protected = None if lev.protected_hours is None else lev.protected_hours[ids].astype(np.float64)
+        supervision = sup.person_supervision(cov[net], need, protected)
+        peer = sup.peer(ties_.same_role_strength(s.tie_j, s.tie_w, s.role, ids),
+                        None if lev.peer_bonus is None else lev.peer_bonus[ids], p.peer_scale)
+        support = sup.combine(supervision, peer, need > 0, p.supervision_weight)
+        s.supervision[ids], s.peer[ids], s.support[ids] = supervision, peer, support
+        self._sup_sessions = float(np.minimum(capacity, demand).sum() / p.hours_per_session)
+        if protected is not None:
+            self._sup_sessions += float(protected.sum() / p.hours_per_session)
+        self._sup_coverage = float(supervision[need > 0].mean()) if (need > 0).any() else 1.0
+        # workload and burnout
+        in_post = np.where(s.notice_left[ids] < 0, fte, 0.0)
+        group = net * N_ROLES + role
+        est = self._establishment(group, in_post, is_arrs)
+        load = wl.team_load(group, in_post, est, p.max_load)[group]
+        s.load[ids] = load
+        s.burnout[ids] = wl.burnout(
+            s.burnout[ids], load, p.pandemic_workload if self.is_pandemic() else 1.0,
+            None if lev.extra_load is None else lev.extra_load[ids], support, p.baseline_strain,
+            p.burnout_rise, p.burnout_recovery)
+        # job discrepancy (E12) drifts to the network's level for the role
+        d_tgt = lv.discrepancy_target(R.discrepancy[role], self.clarity[net],
+                                      None if lev.discrepancy_cut is None else lev.discrepancy_cut[ids])
+        s.discrepancy[ids] = s.discrepancy[ids] + p.discrepancy_rate * (d_tgt - s.discrepancy[ids])
+        # pay gap (ARRS roles only)
+        uplift = np.zeros(self.n_networks) if lev.reimbursement_uplift is None else lev.reimbursement_uplift
+        gap = fin.pay_gap(R.market_premium[None, :], self.pop.net_london[:, None], p.london_premium,
+                          uplift[:, None], p.topup_share)
+        self._pay_gap_nr = gap
+        s.pay_gap[ids] = np.where(is_arrs, gap[net, role], 0.0)
+        # intention to leave
+        intercept = p.intention_intercept + p.core_intention_offset * (~is_arrs)
+        s.intention[ids] = lv.intention(
+            intercept=intercept, belonging=s.belonging[ids], support=support, discrepancy=s.discrepancy[ids],
+            burnout=s.burnout[ids], pay_gap=s.pay_gap[ids], remote=s.remote[ids], contagion=s.contagion[ids],
+            w_isolation=p.w_isolation, w_supervision=p.w_supervision, w_discrepancy=p.w_discrepancy,
+            w_burnout=p.w_burnout, w_pay=p.w_pay, w_flexibility=p.w_flexibility, w_contagion=p.w_contagion,
+            heavy_remote_threshold=p.heavy_remote_threshold)
+        if review:
+            s.intends[ids] = lv.review(self._rng_leave, s.intends[ids], s.intention[ids], p.intention_review_rate)
+
+    def _establishment(self, group: np.ndarray, in_post: np.ndarray, is_arrs: np.ndarray) -> np.ndarray:
+        """FTE each team (network x role) is sized for: core as at the start, ARRS the most this year."""
+        n_units = self.n_networks * N_ROLES
+        cur = np.bincount(group, weights=in_post, minlength=n_units)
+        self.arrs_est = np.maximum(self.arrs_est, cur)
+        est = self.arrs_est.copy()
+        core_net = np.zeros((self.n_networks, 2))
+        np.add.at(core_net, self.pop.prac_network, self.core_est)
+        est.reshape(self.n_networks, N_ROLES)[:, GP] = core_net[:, 0]
+        est.reshape(self.n_networks, N_ROLES)[:, NURSE] = core_net[:, 1]
+        return est
+
+    # -- mechanism 7: leaving ---------------------------------------------------------------
+    def _leaving(self, ids: np.ndarray) -> np.ndarray:
+        p, s, R = self.params, self.staff, self.roles
+        notice = s.notice_left[ids]
+        on = notice >= 0
+        s.notice_left[ids[on]] = notice[on] - 1
+        leavers = ids[on & (notice - 1 <= 0)]
+        stay = ids[~on]
+        res = lv.resign(self._rng_leave, s.intends[stay], lv.weekly_hazard(p.leave_if_intending),
+                        lv.weekly_hazard(p.leave_if_not_intending))
+        resigners = stay[res]
+        s.notice_left[resigners] = R.notice_weeks[s.role[resigners]]
+        self._resigned = len(resigners)
+        # leavers go; colleagues tied to them feel it (E23)
+        s.active[leavers] = False
+        s.leave_week[leavers] = self.week
+        left = np.zeros(s.capacity + 1, dtype=bool)
+        left[leavers] = True
+        remaining = ids[~left[ids]]
+        exposure = ties_.cut_leavers(s.tie_j, s.tie_w, remaining, left)
+        s.contagion[remaining] = s.contagion[remaining] * (1.0 - p.contagion_decay) + exposure
+        s.tie_j[leavers] = -1
+        s.tie_w[leavers] = 0.0
+        self._remove_agents(leavers)
+        return leavers
+
+    # -- mechanism 8: recruitment -----------------------------------------------------------
+    def planned_fte(self, lev: Levers | None = None) -> np.ndarray:
+        """ARRS FTE each network plans per role this week (network x role), within the allocation."""
+        p, R = self.params, self.roles
+        if self.date < p.arrs_start:
+            return np.zeros((self.n_networks, N_ROLES))
+        mix = np.broadcast_to(R.mix, (self.n_networks, N_ROLES))
+        if lev is not None and lev.role_mix is not None:
+            mix = lev.role_mix
+        cost = self.cost_per_fte(lev)
+        return np.where(cost > 0, self.allocation[:, None] * p.planned_share * mix / np.maximum(cost, 1.0), 0.0)
+
+    def cost_per_fte(self, lev: Levers | None = None) -> np.ndarray:
+        """Reimbursable cost per FTE-year (network x role), GBP: cap x pay growth x salary_to_cap x (1 + uplift)."""
+        uplift = np.zeros(self.n_networks)
+        if lev is not None and lev.reimbursement_uplift is not None:
+            uplift = lev.reimbursement_uplift
+        caps = self.roles.pay_cap * fin.cap_factor(self.fy, self.params.pay_growth) * self.params.salary_to_cap
+        return caps[None, :] * (1.0 + uplift[:, None])
+
+    def _recruit(self, lev: Levers) -> np.ndarray:
+        p, s, R = self.params, self.staff, self.roles
+        rng = self._rng_recruit
+        ids = s.active_ids()
+        role = s.role[ids].astype(np.int64)
+        in_post = np.where(s.notice_left[ids] < 0, s.fte[ids], 0.0)
+        # ARRS: network x role units
+        planned = self.planned_fte(lev)
+        unit = s.network[ids].astype(np.int64) * N_ROLES + role
+        have = np.bincount(unit, weights=in_post, minlength=self.n_networks * N_ROLES).reshape(self.n_networks, N_ROLES)
+        vac = np.where(R.arrs[None, :], planned - have, 0.0)
+        self._vacancies_fte = float(np.maximum(vac, 0).sum())
+        post = np.broadcast_to(R.mean_fte, vac.shape)
+        posts = rec.open_posts(vac, post, p.min_post_fte)
+        q = rec.fill_chance(p.fill_rate, R.supply[None, :], self.pop.net_deprivation[:, None],
+                            p.deprivation_penalty, self._pay_gap_nr, p.pay_gap_recruit)
+        u, fte = rec.hires(rng, posts.ravel(), np.broadcast_to(q, vac.shape).ravel(), vac.ravel(),
+                           post.ravel(), p.min_post_fte)
+        new_net, new_role = u // N_ROLES, u % N_ROLES
+        n_prac = self.net_n_prac[new_net]
+        first = rng.integers(0, np.maximum(n_prac, 1))
+        arrs_ids = s.add(
+            len(u), network=new_net, role=new_role, fte=fte, split_first=first,
+            split_n=np.minimum(p.practices_per_staff, n_prac), has_base=p.has_base,
+            practice=self.net_first[new_net] + first, hire_week=self.week,
+            belonging=NEW_STARTER_BELONGING,
+            discrepancy=np.minimum(1.0, NEW_STARTER_DISCREPANCY * R.discrepancy[new_role] * (1 - self.clarity[new_net])),
+        )
+        # core: practice x {GP, nurse} units
+        core = ~R.arrs[role]
+        cunit = s.practice[ids][core].astype(np.int64) * 2 + (role[core] == NURSE)
+        chave = np.bincount(cunit, weights=in_post[core], minlength=self.n_practices * 2).reshape(self.n_practices, 2)
+        cvac = self.core_est - chave
+        self._vacancies_fte += float(np.maximum(cvac, 0).sum())
+        cpost = np.broadcast_to(R.mean_fte[[GP, NURSE]], cvac.shape)
+        cposts = rec.open_posts(cvac, cpost, p.min_post_fte)
+        dep = self.pop.net_deprivation[self.pop.prac_network][:, None]
+        cq = rec.fill_chance(p.core_fill_rate, R.supply[[GP, NURSE]][None, :], dep, p.deprivation_penalty,
+                             np.zeros_like(cvac), 0.0)
+        cu, cfte = rec.hires(rng, cposts.ravel(), np.broadcast_to(cq, cvac.shape).ravel(), cvac.ravel(),
+                             cpost.ravel(), p.min_post_fte)
+        cprac, crole = cu // 2, np.where(cu % 2 == 1, NURSE, GP)
+        cnet = self.pop.prac_network[cprac]
+        core_ids = s.add(
+            len(cu), network=cnet, role=crole, fte=cfte, split_first=cprac - self.net_first[cnet], split_n=1,
+            has_base=True, practice=cprac, hire_week=self.week, belonging=NEW_STARTER_BELONGING,
+        )
+        joiners = np.concatenate([arrs_ids, core_ids])
+        self._add_agents(joiners)
+        return joiners
+
+    # -- mechanism 9: money and output ------------------------------------------------------
+    def _money_and_output(self, lev: Levers, joiners: np.ndarray, leavers: np.ndarray, ctx: dict[str, Any]) -> None:
+        p, s, R = self.params, self.staff, self.roles
+        ids = s.active_ids()
+        role = s.role[ids].astype(np.int64)
+        net = s.network[ids].astype(np.int64)
+        fte = s.fte[ids].astype(np.float64)
+        if self.date >= p.arrs_start:
+            cost_fte = self.cost_per_fte(lev)
+            cost = np.bincount(net, weights=np.where(R.arrs[role], fte * cost_fte[net, role], 0.0),
+                               minlength=self.n_networks) / fin.WEEKS_PER_YEAR
+            paid = fin.claim(cost, self.allocation, self.claimed_ytd)
+        else:
+            paid = np.zeros(self.n_networks)
+        self.claimed_ytd += paid
+        self.spend_week = float(paid.sum())
+        tenure = self.week - s.hire_week[ids]
+        gp_sessions = self._sup_sessions + lev.gp_sessions
+        appts = float((fte * R.appointments[role] * rec.productivity(tenure, p.learning_weeks)).sum())
+        self.appointments = appts - gp_sessions * p.appointments_per_gp_session
+        self.gp_supervision_sessions = gp_sessions
+        self.intervention_cost = lev.cost
+        self.total_intervention_cost += lev.cost
+        self.joiners = len(joiners)
+        self.leavers = len(leavers)
+        self.vacancies_fte = self._vacancies_fte
+        self.allocation_total = float(self.allocation.sum())
+        self.spend_ytd = float(self.claimed_ytd.sum())
+        self.supervision_coverage = self._sup_coverage
+        arrs = R.arrs[role]
+        self.intending_share = float(s.intends[ids][arrs].mean()) if arrs.any() else 0.0
+        self.belonging_mean = float(s.belonging[ids][arrs].mean()) if arrs.any() else 0.0
+        self.burnout_mean = float(s.burnout[ids][arrs].mean()) if arrs.any() else 0.0
+        self.encounters = ctx["encounters"]
+        self._update_headcount_kpis()
+        self.recorder.record(ids, role, joiners, leavers)
+
+    def _close_year(self) -> None:
+        alloc = float(self.allocation.sum())
+        spent = float(self.claimed_ytd.sum())
+        self.years.append({
+            "financial_year": f"{self.fy}/{(self.fy + 1) % 100:02d}",
+            "fy": self.fy,
+            "allocation": alloc,
+            "spend": spent,
+            "unspent": alloc - spent,
+            "unspent_share": (alloc - spent) / alloc if alloc > 0 else float("nan"),
+            "complete": True,
+        })
+
+    # ------------------------------------------------------------------ convenience
+    def run(self, weeks: int, progress: bool = False) -> PCNModel:
+        """Step ``weeks`` times (optionally with a progress bar); returns self."""
+        if progress:
+            from tqdm.auto import trange
+
+            for _ in trange(weeks, desc="weeks", unit="wk", leave=False):
+                self.step()
+        else:
+            for _ in range(weeks):
+                self.step()
+        return self
+
+    def year_table(self) -> list[dict[str, float]]:
+        """Money by financial year: complete years plus the current one (to date)."""
+        rows = list(self.years)
+        alloc = float(self.allocation.sum())
+        spent = float(self.claimed_ytd.sum())
+        if self.week > 0:
+            rows.append({"financial_year": f"{self.fy}/{(self.fy + 1) % 100:02d}", "fy": self.fy,
+                         "allocation": alloc, "spend": spent, "unspent": alloc - spent,
+                         "unspent_share": (alloc - spent) / alloc if alloc > 0 else float("nan"),
+                         "complete": False})
+        return rows
+
+    def summary(self) -> dict[str, Any]:
+        """The run summary (see :func:`pcnsim.results.summarise`)."""
+        from pcnsim.results import summarise
+
+        return summarise(self)
+
+    def describe_interventions(self) -> Sequence[str]:
+        return [repr(iv) for iv in self.interventions]
+
+
+# Weekly network-level outputs collected by Mesa's DataCollector (attribute names: picklable).
+MODEL_REPORTERS: dict[str, str] = {
+    "Headcount": "headcount",
+    "ARRS headcount": "arrs_headcount",
+    "ARRS FTE": "arrs_fte",
+    "Joiners": "joiners",
+    "Leavers": "leavers",
+    "Vacancies (FTE)": "vacancies_fte",
+    "Intending to leave (ARRS share)": "intending_share",
+    "Belonging (ARRS mean)": "belonging_mean",
+    "Burnout (ARRS mean)": "burnout_mean",
+    "Supervision coverage": "supervision_coverage",
+    "ARRS allocation (GBP)": "allocation_total",
+    "ARRS spend this week (GBP)": "spend_week",
+    "ARRS spend to date this year (GBP)": "spend_ytd",
+    "Appointments": "appointments",
+    "GP sessions supervising": "gp_supervision_sessions",
+    "Intervention cost (GBP)": "intervention_cost",
+}

@@ -1,0 +1,265 @@
+"""One typed, validated source for every parameter of pcnsim.
+
+Each parameter carries its default, unit, bounds and evidence: a row id of ``shared/EVIDENCE.md`` (E1..E27,
+T1..T5), the word *assumption*, or *calibrated* (fitted to the named targets by ``pcnsim calibrate``).
+The parameter table in ``docs/parameters.md`` and ``pcnsim params`` are generated from this module, so
+documentation cannot drift from code.
+
+>>> p = Params()                       # defaults
+>>> p = Params.from_dict({"practices_per_staff": 2})
+>>> Params.from_dict({"practises": 2})  # doctest: +SKIP
+PCNSimInputError: unknown parameter 'practises' (did you mean 'n_practices'?); valid parameters: ...
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+from typing import Any
+
+import annotated_types
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pcnsim.errors import PCNSimInputError
+
+
+def P(default: Any, lo: float | None, hi: float | None, unit: str, source: str, doc: str, *, group: str) -> Any:
+    """Declare a parameter: default, closed bounds [lo, hi], unit, evidence and meaning."""
+    kw: dict[str, Any] = {}
+    if lo is not None:
+        kw["ge"] = lo
+    if hi is not None:
+        kw["le"] = hi
+    return Field(default, description=doc, json_schema_extra={"unit": unit, "source": source, "group": group}, **kw)
+
+
+class Params(BaseModel):
+    """Every scalar parameter of the model (immutable; build a new one with :meth:`replace`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    # --- population: the built-in single network ------------------------------------------------
+    n_practices: int = P(5, 1, 33, "practices", "E1", "Practices in the network (mean 5.4, range 1-33).", group="population")
+    patients: int = P(48_020, 5_000, 300_000, "patients", "E2", "Weighted patients of the network (mean 48,020).", group="population")
+    deprivation: float = P(0.2, 0.0, 1.0, "share", "E3 + assumption", "Share of the network's population in very deprived areas (14% of PCNs have over half; 0.2 for a representative network is an assumption).", group="population")
+    london: bool = P(False, None, None, "flag", "E26", "Network in London: local market pay is higher than the national reimbursement cap.", group="population")
+    gp_per_10k: float = P(6.13, 2.0, 12.0, "GPs per 10,000 patients", "E6, E2", "GP headcount per 10,000 patients (36,826 GPs / 60.0m patients).", group="population")
+    nurse_per_10k: float = P(3.89, 1.0, 8.0, "nurses per 10,000 patients", "E6, E2", "Practice nurse headcount per 10,000 patients (23,369 / 60.0m).", group="population")
+    shared_vision: float = P(0.3, 0.0, 1.0, "index 0-1", "E27 + assumption", "Initial shared vision of the network (how far practices pull together).", group="population")
+    role_clarity: float = P(0.3, 0.0, 1.0, "index 0-1", "E27 + assumption", "Initial understanding in the network of what each new role can offer.", group="population")
+
+    # --- calendar ----------------------------------------------------------------------------------
+    start_date: dt.date = P(dt.date(2019, 4, 1), None, None, "date", "E4, E7", "Date of week 0 (start of the 2019/20 financial year).", group="calendar")
+    arrs_start: dt.date = P(dt.date(2019, 7, 1), None, None, "date", "E4", "First day ARRS posts can be reimbursed (the scheme began July 2019).", group="calendar")
+    pandemic_start: dt.date = P(dt.date(2020, 3, 23), None, None, "date", "E11, E27", "Start of pandemic remote working (first national lockdown).", group="calendar")
+    pandemic_end: dt.date = P(dt.date(2021, 7, 19), None, None, "date", "E27 + assumption", "End of pandemic remote working (mid-2021).", group="calendar")
+
+    # --- money -------------------------------------------------------------------------------------
+    budget_2019: float = P(92.0, 0.0, 5000.0, "GBP million, England", "assumption", "National ARRS entitlement 2019/20 (one pharmacist at 70% and one link worker per PCN for 9 months; not in EVIDENCE.md).", group="money")
+    budget_2020: float = P(430.0, 0.0, 5000.0, "GBP million, England", "E7", "National ARRS entitlement 2020/21.", group="money")
+    budget_2021: float = P(746.0, 0.0, 5000.0, "GBP million, England", "E7", "National ARRS entitlement 2021/22.", group="money")
+    budget_2022: float = P(1020.0, 0.0, 5000.0, "GBP million, England", "E7", "National ARRS entitlement 2022/23.", group="money")
+    budget_2023: float = P(1412.0, 0.0, 5000.0, "GBP million, England", "E7", "National ARRS entitlement 2023/24.", group="money")
+    budget_2024: float = P(1412.0, 0.0, 5000.0, "GBP million, England", "assumption", "National ARRS entitlement 2024/25 (held at 2023/24; not in EVIDENCE.md).", group="money")
+    budget_2025: float = P(1711.0, 0.0, 5000.0, "GBP million, England", "E7", "National ARRS entitlement 2025/26 and later years.", group="money")
+    national_patients: float = P(60.025e6, 1e6, 1e8, "weighted patients", "E1, E2", "Weighted population of England that the entitlement is shared over (1,250 x 48,020).", group="money")
+    planned_share: float = P(0.95, 0.1, 1.0, "share", "assumption", "Share of the allocation networks plan posts against (headroom for pay drift).", group="money")
+    salary_to_cap: float = P(0.8, 0.3, 1.0, "share of cap", "E4, E7, E8 + calibrated (T4)", "Mean claimed salary relative to the reimbursable maximum (many posts are paid below the cap; 20 FTE per PCN on 2022/23 money needs about 0.8).", group="money")
+    pay_growth: float = P(0.03, 0.0, 0.15, "per year", "E8 + assumption", "Yearly growth of reimbursement caps around the 2023/24 values of E8.", group="money")
+    london_premium: float = P(0.16, 0.0, 0.5, "share of cap", "E8", "Local market salary premium in London (inner-London pharmacist cap 76,313 vs 65,838).", group="money")
+    topup_share: float = P(0.5, 0.0, 1.0, "share", "E10 + assumption", "Share of the market premium above the cap that networks pay from their own funds.", group="money")
+    appointments_per_gp_session: float = P(14.0, 5.0, 30.0, "appointments", "assumption", "Appointments a GP session would deliver (lost when spent supervising).", group="money")
+
+    # --- presence and remote working --------------------------------------------------------------
+    practices_per_staff: int = P(3, 1, 33, "practices", "E19 + assumption", "Practices an ARRS staff member's sessions are split across (capped at the network's practices).", group="presence")
+    has_base: bool = P(False, None, None, "flag", "E19", "ARRS staff have a base practice by default.", group="presence")
+    base_share: float = P(0.6, 0.2, 1.0, "share of on-site time", "E19 + assumption", "Share of on-site time spent at the base practice, when a person has one.", group="presence")
+    remote_share: float = P(0.1, 0.0, 1.0, "share of week", "E20 + assumption", "Normal remote share of a fully remote-capable role (scaled by the role's remote capability).", group="presence")
+    pandemic_remote_share: float = P(0.6, 0.0, 1.0, "share of week", "E27 + assumption", "Remote share of a fully remote-capable role during the pandemic.", group="presence")
+    heavy_remote_threshold: float = P(0.5, 0.1, 1.0, "share of week", "E20", "Remote share above which co-worker relationships erode (2.5 of 5 days).", group="presence")
+
+    # --- contact and ties --------------------------------------------------------------------------
+    contacts_per_day: float = P(1.5, 0.0, 10.0, "encounters per FTE-day on site", "assumption", "Work encounters that build ties.", group="ties")
+    homophily: float = P(0.6, 0.0, 1.0, "probability", "DESIGN (silos) + assumption", "Chance that an encounter at a practice is within one's own profession.", group="ties")
+    tie_gain: float = P(0.15, 0.0, 1.0, "per encounter", "assumption", "Growth of a tie per encounter (saturating at 1).", group="ties")
+    tie_decay: float = P(0.02, 0.0, 0.5, "per week", "assumption", "Weekly decay of every tie without contact.", group="ties")
+    heavy_remote_decay: float = P(0.02, 0.0, 0.5, "per week", "E20, E21 + assumption", "Extra weekly decay of the ties of a person remote above the threshold.", group="ties")
+    virtual_contact_factor: float = P(0.3, 0.0, 1.0, "ratio", "E21 + assumption", "Remote encounters per remote day, and their tie gain, relative to on-site ones.", group="ties")
+
+    # --- belonging ---------------------------------------------------------------------------------
+    belonging_tie_scale: float = P(2.0, 0.1, 20.0, "tie strength", "E22 + assumption", "Sum of ties into the team at which embeddedness reaches 63% of its maximum.", group="belonging")
+    belonging_dilution: float = P(0.06, 0.0, 0.3, "per extra practice", "E19 + assumption", "Loss of belonging for each practice beyond the first that one is split across.", group="belonging")
+    belonging_base_bonus: float = P(0.1, 0.0, 0.5, "index", "E19 + assumption", "Belonging gained from having a base practice.", group="belonging")
+    belonging_vision_weight: float = P(0.2, 0.0, 1.0, "index", "E24, E27 + assumption", "Weight of the network's shared vision in belonging.", group="belonging")
+    belonging_rate: float = P(0.1, 0.01, 1.0, "per week", "assumption", "Rate at which belonging moves towards its current target.", group="belonging")
+
+    # --- support -----------------------------------------------------------------------------------
+    gp_supervision_sessions: float = P(2.49, 0.0, 20.0, "GP sessions per network-week", "E17", "GP time a network spends supervising and training ARRS staff.", group="support")
+    hours_per_session: float = P(4.17, 3.0, 5.0, "hours", "assumption", "Length of a GP session (4 h 10 min).", group="support")
+    supervision_need_scale: float = P(1.0, 0.0, 3.0, "multiplier", "E11, E17 + assumption", "Scales every role's supervision need (hours per FTE-week).", group="support")
+    peer_scale: float = P(1.5, 0.1, 20.0, "tie strength", "E16 + assumption", "Same-profession tie strength at which peer support reaches 63%.", group="support")
+    supervision_weight: float = P(0.6, 0.0, 1.0, "share", "E16 + assumption", "Weight of clinical supervision (vs peer support) in support, for roles that need supervision.", group="support")
+
+    # --- workload and burnout ----------------------------------------------------------------------
+    baseline_strain: float = P(0.1, 0.0, 1.0, "load units", "assumption", "Load above a fully staffed establishment that every job carries.", group="workload")
+    pandemic_workload: float = P(1.2, 1.0, 2.0, "multiplier", "assumption", "Workload multiplier during the pandemic.", group="workload")
+    max_load: float = P(2.0, 1.0, 5.0, "multiplier", "assumption", "Cap on workload relative to a fully staffed establishment.", group="workload")
+    burnout_rise: float = P(0.05, 0.0, 1.0, "per week per unit excess load", "assumption", "Growth of burnout under excess load.", group="workload")
+    burnout_recovery: float = P(0.03, 0.0, 1.0, "per week at full support", "E16 + assumption", "Recovery from burnout, proportional to support.", group="workload")
+
+    # --- intention to leave and leaving -------------------------------------------------------------
+    intention_intercept: float = P(-2.2, -8.0, 2.0, "log-odds", "calibrated (T1)", "Log-odds of intending to leave within a year for a well-embedded, supported ARRS member.", group="leaving")
+    core_intention_offset: float = P(-0.5, -5.0, 3.0, "log-odds", "assumption", "Difference in baseline log-odds of intention for core staff (GPs, nurses).", group="leaving")
+    w_isolation: float = P(2.35, 0.0, 10.0, "log-odds per unit", "E15, E22", "Effect of isolation (1 - belonging): log(1.6) per SD of team climate, SD about 0.2.", group="leaving")
+    w_supervision: float = P(1.0, 0.0, 10.0, "log-odds per unit", "E11, E16 + calibrated (T1)", "Effect of lacking support (1 - support).", group="leaving")
+    w_discrepancy: float = P(5.27, 0.0, 15.0, "log-odds per unit", "E12", "Effect of job discrepancy: OR 4.86 per 30 points of a 0-100 scale.", group="leaving")
+    w_burnout: float = P(1.5, 0.0, 10.0, "log-odds per unit", "E16 + assumption", "Effect of burnout.", group="leaving")
+    w_pay: float = P(3.0, 0.0, 20.0, "log-odds per unit pay gap", "E26 + assumption", "Effect of pay below the local market (relative gap).", group="leaving")
+    w_flexibility: float = P(0.4, 0.0, 3.0, "log-odds", "E20", "Reduction of intention from moderate remote working (full at the heavy-remote threshold).", group="leaving")
+    w_contagion: float = P(1.0, 0.0, 10.0, "log-odds per unit tie strength", "E23", "Effect of recently lost ties to colleagues who left.", group="leaving")
+    contagion_decay: float = P(0.05, 0.0, 1.0, "per week", "E23 + assumption", "Fading of the memory of colleagues who left.", group="leaving")
+    intention_review_rate: float = P(1 / 13, 0.0, 1.0, "per week", "assumption", "Chance per week that a person re-appraises whether they intend to leave (quarterly).", group="leaving")
+    leave_if_intending: float = P(0.20, 0.0, 1.0, "per year", "E13", "Chance of resigning within 12 months while intending to leave.", group="leaving")
+    leave_if_not_intending: float = P(0.04, 0.0, 1.0, "per year", "E13", "Chance of resigning within 12 months while not intending to leave.", group="leaving")
+    discrepancy_rate: float = P(0.02, 0.0, 1.0, "per week", "assumption", "Rate at which a person's job discrepancy drifts to the network's level.", group="leaving")
+
+    # --- recruitment -------------------------------------------------------------------------------
+    fill_rate: float = P(0.06, 0.0, 1.0, "per week per vacancy", "calibrated (T4, T5)", "Chance a vacant ARRS post of an ordinary role is filled this week.", group="recruitment")
+    core_fill_rate: float = P(0.05, 0.0, 1.0, "per week per vacancy", "assumption", "Chance a vacant core post (GP, nurse) is filled this week, before role supply.", group="recruitment")
+    deprivation_penalty: float = P(0.3, 0.0, 1.0, "share", "E3, E25 + assumption", "Reduction of the fill chance in a fully deprived network.", group="recruitment")
+    pay_gap_recruit: float = P(3.0, 0.0, 20.0, "per unit pay gap", "E26 + assumption", "Fill chance falls as exp(-k x pay gap).", group="recruitment")
+    learning_weeks: float = P(26.0, 1.0, 104.0, "weeks", "E27 + assumption", "Time constant of a new starter's learning curve (productivity 50% to 100%).", group="recruitment")
+    min_post_fte: float = P(0.4, 0.1, 1.0, "FTE", "assumption", "Smallest vacancy a network recruits to.", group="recruitment")
+
+    # ------------------------------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, values: dict[str, Any] | None = None, *, base: Params | None = None, where: str = "") -> Params:
+        """Validate ``values`` (overrides of ``base`` or of the defaults) with messages that name fields."""
+        values = dict(values or {})
+        check_keys(values, where=where)
+        merged = {**(base.model_dump() if base is not None else {}), **values}
+        try:
+            return cls(**merged)
+        except ValidationError as err:
+            raise _friendly(err, where) from None
+
+    def replace(self, **changes: Any) -> Params:
+        """A validated copy with some values changed."""
+        return Params.from_dict(changes, base=self)
+
+    def budget_million(self, fy: int) -> float:
+        """National ARRS entitlement (GBP million) for financial year starting in April of ``fy``."""
+        if fy < 2019:
+            return 0.0
+        return float(getattr(self, f"budget_{min(fy, 2025)}"))
+
+
+PARAM_NAMES: tuple[str, ...] = tuple(Params.model_fields)
+
+
+def check_keys(values: dict[str, Any], *, where: str = "") -> None:
+    unknown = [k for k in values if k not in Params.model_fields]
+    if unknown:
+        k = unknown[0]
+        close = difflib.get_close_matches(k, PARAM_NAMES, n=3)
+        hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+        loc = f"{where}: " if where else ""
+        raise PCNSimInputError(
+            f"{loc}unknown parameter {k!r}{hint}; valid parameters: {', '.join(PARAM_NAMES)}", field=k
+        )
+
+
+def bounds(name: str) -> tuple[float | None, float | None]:
+    """Closed bounds ``(lo, hi)`` of a parameter (``None`` where unbounded or not numeric)."""
+    lo = hi = None
+    for m in Params.model_fields[name].metadata:
+        if isinstance(m, annotated_types.Ge):
+            lo = m.ge
+        elif isinstance(m, annotated_types.Le):
+            hi = m.le
+    return lo, hi
+
+
+def _allowed(name: str) -> str:
+    f = Params.model_fields[name]
+    lo, hi = bounds(name)
+    unit = (f.json_schema_extra or {}).get("unit", "")
+    if f.annotation is bool:
+        return "true or false"
+    if f.annotation is dt.date:
+        return "a date (YYYY-MM-DD)"
+    kind = "a whole number" if f.annotation is int else "a number"
+    return f"{kind} from {lo:g} to {hi:g} ({unit})"
+
+
+def _friendly(err: ValidationError, where: str) -> PCNSimInputError:
+    e = err.errors()[0]
+    name = str(e["loc"][0]) if e["loc"] else "?"
+    loc = f"{where}: " if where else ""
+    if name in Params.model_fields:
+        got = e.get("input")
+        return PCNSimInputError(f"{loc}parameter {name!r} = {got!r} is not allowed: expected {_allowed(name)}", field=name)
+    return PCNSimInputError(f"{loc}{e['msg']}", field=name)
+
+
+def param_table() -> pd.DataFrame:
+    """Every parameter as a row: name, group, default, unit, bounds, evidence and meaning."""
+    rows = []
+    for name, f in Params.model_fields.items():
+        extra = f.json_schema_extra or {}
+        lo, hi = bounds(name)
+        rows.append(
+            {
+                "name": name,
+                "group": extra.get("group", ""),
+                "default": f.default,
+                "unit": extra.get("unit", ""),
+                "lower": lo,
+                "upper": hi,
+                "source": extra.get("source", ""),
+                "description": f.description,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def numeric_space() -> dict[str, tuple[float, float]]:
+    """Machine-readable bounds of every numeric parameter (for SALib, EMA Workbench and sweeps)."""
+    out = {}
+    for name, f in Params.model_fields.items():
+        if f.annotation in (int, float):
+            lo, hi = bounds(name)
+            out[name] = (float(lo), float(hi))
+    return out
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if math.isfinite(v) and (abs(v) >= 1e5):
+            return f"{v:,.0f}"
+        return f"{v:.4g}"
+    return str(v)
+
+
+def param_markdown() -> str:
+    """The parameter table as Markdown (written to docs/parameters.md by ``pcnsim params --format markdown``)."""
+    df = param_table()
+    lines = [
+        "# Parameters",
+        "",
+        "Generated from `pcnsim/params.py` by `pcnsim params --format markdown`; do not edit by hand.",
+        "Source: a row of `shared/EVIDENCE.md`, *assumption* (no source pins it down: a target for sensitivity",
+        "analysis), or *calibrated* (fitted to the named targets).",
+        "",
+    ]
+    for group, sub in df.groupby("group", sort=False):
+        lines += [f"## {group}", "", "| name | default | unit | bounds | source | meaning |", "|---|---|---|---|---|---|"]
+        for r in sub.itertuples():
+            b = f"{_fmt(r.lower)} to {_fmt(r.upper)}" if r.lower is not None else ""
+            lines.append(f"| `{r.name}` | {_fmt(r.default)} | {r.unit} | {b} | {r.source} | {r.description} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,213 @@
+"""Weekly results, run summaries and tidy frames.
+
+:class:`Recorder` keeps one row of network-level outputs and one vector per role per week (cheap
+``bincount``s over the staff arrays). :func:`summarise` turns a finished model into the run summary: per
+role and for the network, the figures ``pcnsim run`` prints and writes.
+
+Definitions
+-----------
+annual leaver rate
+    leavers / mean headcount / years simulated (NHS turnover convention, E14).
+12-month retention
+    of the people in post 52 weeks before the end, the share still in post at the end (the NHS
+    "stability index"); NaN for runs shorter than 52 weeks.
+unspent share
+    1 - claims / allocation over the complete financial years simulated (E9).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from pcnsim.roles import N_ROLES, ROLE_KEYS, ROLES
+
+if TYPE_CHECKING:
+    from pcnsim.model import PCNModel
+
+ROLE_METRICS = ("headcount", "fte", "joiners", "leavers", "intending", "belonging", "burnout")
+NETWORK_COLUMNS = {
+    "headcount": "headcount", "arrs_headcount": "arrs_headcount", "arrs_fte": "arrs_fte",
+    "joiners": "joiners", "leavers": "leavers", "vacancies_fte": "vacancies_fte",
+    "intending_share": "intending_share", "belonging_mean": "belonging_mean", "burnout_mean": "burnout_mean",
+    "supervision_coverage": "supervision_coverage", "allocation": "allocation_total",
+    "spend_week": "spend_week", "spend_ytd": "spend_ytd", "appointments": "appointments",
+    "gp_supervision_sessions": "gp_supervision_sessions", "intervention_cost": "intervention_cost",
+}
+
+
+class Recorder:
+    """Weekly outputs of one model run."""
+
+    def __init__(self, model: PCNModel) -> None:
+        self.model = model
+        s = model.staff
+        ids = s.active_ids()
+        self.start_headcount = np.bincount(s.role[ids], minlength=N_ROLES)
+        self.start_fte = np.bincount(s.role[ids], weights=s.fte[ids], minlength=N_ROLES)
+        self.rows: list[dict[str, Any]] = []
+        self.by_role: dict[str, list[np.ndarray]] = {m: [] for m in ROLE_METRICS}
+
+    def record(self, ids: np.ndarray, role: np.ndarray, joiners: np.ndarray, leavers: np.ndarray) -> None:
+        m, s = self.model, self.model.staff
+        row = {"week": m.week - 1, "date": m.date}
+        row.update({col: getattr(m, attr) for col, attr in NETWORK_COLUMNS.items()})
+        self.rows.append(row)
+        bc = np.bincount
+        self.by_role["headcount"].append(bc(role, minlength=N_ROLES))
+        self.by_role["fte"].append(bc(role, weights=s.fte[ids], minlength=N_ROLES))
+        self.by_role["joiners"].append(bc(s.role[joiners], minlength=N_ROLES))
+        self.by_role["leavers"].append(bc(s.role[leavers], minlength=N_ROLES))
+        self.by_role["intending"].append(bc(role, weights=s.intends[ids], minlength=N_ROLES))
+        self.by_role["belonging"].append(bc(role, weights=s.belonging[ids], minlength=N_ROLES))
+        self.by_role["burnout"].append(bc(role, weights=s.burnout[ids], minlength=N_ROLES))
+
+    def weekly(self) -> pd.DataFrame:
+        """Network-level weekly outputs, one row per week."""
+        return pd.DataFrame(self.rows)
+
+    def role_array(self, metric: str) -> np.ndarray:
+        """weeks x roles array of a per-role metric (sums; divide by headcount for means)."""
+        arr = self.by_role[metric]
+        return np.vstack(arr) if arr else np.zeros((0, N_ROLES))
+
+    def weekly_by_role(self) -> pd.DataFrame:
+        """Tidy weekly outputs by role: week, date, role, headcount, fte, joiners, leavers, intending_share,
+        belonging, burnout."""
+        if not self.rows:
+            return pd.DataFrame(columns=["week", "date", "role", *ROLE_METRICS])
+        weeks = np.array([r["week"] for r in self.rows])
+        dates = np.array([r["date"] for r in self.rows])
+        hc = self.role_array("headcount")
+        out = {
+            "week": np.repeat(weeks, N_ROLES),
+            "date": np.repeat(dates, N_ROLES),
+            "role": np.tile(ROLE_KEYS, len(weeks)),
+        }
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for m in ROLE_METRICS:
+                a = self.role_array(m)
+                if m in ("intending", "belonging", "burnout"):
+                    a = np.where(hc > 0, a / np.maximum(hc, 1), np.nan)
+                out[m if m != "intending" else "intending_share"] = a.ravel()
+        return pd.DataFrame(out)
+
+
+def retention_12m(model: PCNModel, mask_role: np.ndarray) -> float:
+    """Stability index over the last 52 weeks for people whose role is flagged in ``mask_role``."""
+    s, T = model.staff, model.week
+    if T < 52:
+        return float("nan")
+    a = T - 52
+    hire, leave, role = s.view("hire_week"), s.view("leave_week"), s.view("role")
+    at_anchor = mask_role[role] & (hire < a) & ((leave < 0) | (leave >= a))
+    n = int(at_anchor.sum())
+    if n == 0:
+        return float("nan")
+    return float((at_anchor & (leave < 0)).sum() / n)
+
+
+def _role_row(model: PCNModel, mask: np.ndarray, label: str) -> dict[str, Any]:
+    r = model.recorder
+    weeks = len(r.rows)
+    hc = r.role_array("headcount")[:, mask].sum(axis=1) if weeks else np.zeros(1)
+    joiners = int(r.role_array("joiners")[:, mask].sum()) if weeks else 0
+    leavers = int(r.role_array("leavers")[:, mask].sum()) if weeks else 0
+    mean_hc = float(hc.mean()) if weeks else 0.0
+    years = weeks / 52.0
+    s = model.staff
+    ids = s.active_ids()
+    here = ids[mask[s.role[ids]]]
+    return {
+        "role": label,
+        "headcount_start": int(r.start_headcount[mask].sum()),
+        "headcount_end": int(len(here)),
+        "fte_end": float(s.fte[here].sum()),
+        "joiners": joiners,
+        "leavers": leavers,
+        "annual_leaver_rate": leavers / mean_hc / years if (mean_hc > 0 and years > 0) else float("nan"),
+        "retention_12m": retention_12m(model, mask),
+        "intending_share": float(s.intends[here].mean()) if len(here) else float("nan"),
+        "belonging_mean": float(s.belonging[here].mean()) if len(here) else float("nan"),
+        "mean_tenure_weeks": float((model.week - s.hire_week[here]).mean()) if len(here) else float("nan"),
+    }
+
+
+def summarise(model: PCNModel) -> dict[str, Any]:
+    """Run summary: ``roles`` (one dict per role, then ARRS and all staff) and ``network`` figures."""
+    R = model.roles
+    rows = [_role_row(model, np.arange(N_ROLES) == i, ROLE_KEYS[i]) for i in range(N_ROLES)]
+    rows.append(_role_row(model, R.arrs.copy(), "ARRS (all roles)"))
+    rows.append(_role_row(model, np.ones(N_ROLES, bool), "All staff"))
+    weekly = model.recorder.weekly()
+    years = model.year_table()
+    complete = [y for y in years if y["complete"] and y["allocation"] > 0]
+    alloc_c = sum(y["allocation"] for y in complete)
+    spend_c = sum(y["spend"] for y in complete)
+    alloc_all = sum(y["allocation"] for y in years)
+    spend_all = sum(y["spend"] for y in years)
+    first_two = [y for y in complete if y["fy"] in (2019, 2020)]
+    a2, s2 = sum(y["allocation"] for y in first_two), sum(y["spend"] for y in first_two)
+    arrs = rows[-2]
+    network = {
+        "weeks": int(model.week),
+        "start_date": str(model.params.start_date),
+        "end_date": str(model.date),
+        "networks": int(model.n_networks),
+        "practices": int(model.n_practices),
+        "vacancies_fte_end": float(model.vacancies_fte),
+        "arrs_fte_end": float(arrs["fte_end"]),
+        "arrs_allocation": float(alloc_all),
+        "arrs_spend": float(spend_all),
+        "unspent_share_complete_years": (alloc_c - spend_c) / alloc_c if alloc_c > 0 else float("nan"),
+        "unspent_share_first_two_years": (a2 - s2) / a2 if a2 > 0 else float("nan"),
+        "appointments": float(weekly["appointments"].sum()) if len(weekly) else 0.0,
+        "gp_supervision_sessions": float(weekly["gp_supervision_sessions"].sum()) if len(weekly) else 0.0,
+        "intervention_cost": float(model.total_intervention_cost),
+        "arrs_retention_12m": arrs["retention_12m"],
+        "arrs_annual_leaver_rate": arrs["annual_leaver_rate"],
+        "arrs_intending_share": arrs["intending_share"],
+    }
+    return {"roles": rows, "network": network, "years": years}
+
+
+def role_frame(summary: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(summary["roles"]).set_index("role")
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The terminal summary table."""
+    df = role_frame(summary)
+    labels = {r.key: r.label for r in ROLES}
+    show = pd.DataFrame({
+        "start": df["headcount_start"],
+        "end": df["headcount_end"],
+        "joiners": df["joiners"],
+        "leavers": df["leavers"],
+        "leaver rate/yr": df["annual_leaver_rate"].map(lambda v: f"{v:.1%}" if np.isfinite(v) else "-"),
+        "12m retention": df["retention_12m"].map(lambda v: f"{v:.1%}" if np.isfinite(v) else "-"),
+        "intending": df["intending_share"].map(lambda v: f"{v:.0%}" if np.isfinite(v) else "-"),
+        "belonging": df["belonging_mean"].map(lambda v: f"{v:.2f}" if np.isfinite(v) else "-"),
+    })
+    show.index = [labels.get(k, k) for k in show.index]
+    n = summary["network"]
+    gbp = lambda v: f"£{v:,.0f}"  # noqa: E731
+    lines = [
+        f"pcnsim: {n['networks']} network(s), {n['practices']} practices, {n['weeks']} weeks "
+        f"({n['start_date']} to {n['end_date']})",
+        "",
+        show.to_string(),
+        "",
+        f"Vacancies at the end:        {n['vacancies_fte_end']:.1f} FTE",
+        f"ARRS FTE in post at the end: {n['arrs_fte_end']:.1f}",
+        f"ARRS allocation:             {gbp(n['arrs_allocation'])}",
+        f"ARRS spend (claimed):        {gbp(n['arrs_spend'])}",
+        f"Unspent (complete years):    {n['unspent_share_complete_years']:.1%}" if np.isfinite(n["unspent_share_complete_years"]) else "Unspent (complete years):    -",
+        f"Appointments delivered:      {n['appointments']:,.0f}",
+        f"GP sessions supervising:     {n['gp_supervision_sessions']:,.0f}",
+    ]
+    if n["intervention_cost"]:
+        lines.append(f"Intervention cost:           {gbp(n['intervention_cost'])}")
+    return "\n".join(lines)

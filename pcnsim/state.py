@@ -1,0 +1,95 @@
+"""Staff state as a structure of arrays, with stable ids and room to grow.
+
+Every per-person attribute is one NumPy array indexed by a stable staff id (the row). Leavers keep their
+row (``active`` becomes False), so ids never move and histories (hire and leave weeks) stay available
+for the run summary. Each array has one extra element at the end, a *sentinel* row that is never active:
+empty tie slots hold partner id -1, so gathering ``attr[tie_j]`` reads the sentinel without a mask.
+
+Ties are stored per person in ``K`` slots (``tie_j`` partner ids, ``tie_w`` strengths): a fixed-width
+sparse adjacency (an ELL matrix), symmetric in practice because every encounter updates both ends.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+K_TIES = 16  # tie slots per person; a full slot table replaces its weakest tie
+
+FIELDS: dict[str, tuple[type, float | int | bool]] = {
+    # identity and job
+    "active": (np.bool_, False),
+    "network": (np.int32, 0),
+    "practice": (np.int32, -1),  # base (core staff: their practice; ARRS: first practice of the split)
+    "role": (np.int16, -1),
+    "fte": (np.float32, 0.0),
+    "split_first": (np.int32, 0),  # local index (within the network) of the first practice worked at
+    "split_n": (np.int16, 1),  # number of practices the sessions are split across
+    "has_base": (np.bool_, False),
+    "hire_week": (np.int32, 0),
+    "leave_week": (np.int32, -1),
+    "notice_left": (np.int16, -1),  # weeks of notice still to work; -1: not resigned
+    # evolving state
+    "remote": (np.float32, 0.0),  # share of the week worked remotely (this week)
+    "belonging": (np.float32, 0.0),
+    "supervision": (np.float32, 0.0),
+    "peer": (np.float32, 0.0),
+    "support": (np.float32, 0.0),
+    "load": (np.float32, 1.0),
+    "burnout": (np.float32, 0.0),
+    "discrepancy": (np.float32, 0.0),
+    "contagion": (np.float32, 0.0),
+    "intention": (np.float32, 0.0),  # probability of intending to leave within a year
+    "intends": (np.bool_, False),
+    "pay_gap": (np.float32, 0.0),
+}
+
+
+class StaffArrays:
+    """Per-person arrays with amortised O(1) append and a sentinel last row."""
+
+    def __init__(self, capacity: int = 256) -> None:
+        self.n = 0  # rows used (active or not)
+        self.capacity = max(16, int(capacity))
+        for name, (dtype, fill) in FIELDS.items():
+            setattr(self, name, np.full(self.capacity + 1, fill, dtype=dtype))
+        self.tie_j = np.full((self.capacity + 1, K_TIES), -1, dtype=np.int32)
+        self.tie_w = np.zeros((self.capacity + 1, K_TIES), dtype=np.float32)
+
+    # ------------------------------------------------------------------------------------------
+    def _grow(self, need: int) -> None:
+        new_cap = self.capacity
+        while new_cap < need:
+            new_cap *= 2
+        for name, (dtype, fill) in FIELDS.items():
+            old = getattr(self, name)
+            arr = np.full(new_cap + 1, fill, dtype=dtype)
+            arr[: self.n] = old[: self.n]
+            setattr(self, name, arr)
+        tj = np.full((new_cap + 1, K_TIES), -1, dtype=np.int32)
+        tw = np.zeros((new_cap + 1, K_TIES), dtype=np.float32)
+        tj[: self.n] = self.tie_j[: self.n]
+        tw[: self.n] = self.tie_w[: self.n]
+        self.tie_j, self.tie_w = tj, tw
+        self.capacity = new_cap
+
+    def add(self, count: int, **values: np.ndarray | float | int | bool) -> np.ndarray:
+        """Append ``count`` people; ``values`` set their fields. Returns their ids."""
+        if count <= 0:
+            return np.empty(0, dtype=np.int64)
+        if self.n + count > self.capacity:
+            self._grow(self.n + count)
+        ids = np.arange(self.n, self.n + count)
+        for name, (_dtype, fill) in FIELDS.items():
+            getattr(self, name)[ids] = values.pop(name, fill)
+        if values:
+            raise KeyError(f"unknown staff fields: {sorted(values)}")
+        self.active[ids] = True
+        self.n += count
+        return ids
+
+    def view(self, name: str) -> np.ndarray:
+        """The used rows of a field (no sentinel)."""
+        return getattr(self, name)[: self.n]
+
+    def active_ids(self) -> np.ndarray:
+        return np.flatnonzero(self.active[: self.n])
