@@ -110,7 +110,7 @@ class Params(BaseModel):
     burnout_recovery: float = P(0.03, 0.0, 1.0, "per week at full support", "E16 + assumption", "Recovery from burnout, proportional to support.", group="workload")
 
     # --- intention to leave and leaving -------------------------------------------------------------
-    intention_intercept: float = P(-2.2, -8.0, 2.0, "log-odds", "calibrated (T1)", "Log-odds of intending to leave within a year for a well-embedded, supported ARRS member.", group="leaving")
+    intention_intercept: float = P(-2.8, -8.0, 2.0, "log-odds", "calibrated (T1)", "Log-odds of intending to leave within a year for a well-embedded, supported ARRS member.", group="leaving")
     core_intention_offset: float = P(-0.5, -5.0, 3.0, "log-odds", "assumption", "Difference in baseline log-odds of intention for core staff (GPs, nurses).", group="leaving")
     w_isolation: float = P(2.35, 0.0, 10.0, "log-odds per unit", "E15, E22", "Effect of isolation (1 - belonging): log(1.6) per SD of team climate, SD about 0.2.", group="leaving")
     w_supervision: float = P(1.0, 0.0, 10.0, "log-odds per unit", "E11, E16 + calibrated (T1)", "Effect of lacking support (1 - support).", group="leaving")
