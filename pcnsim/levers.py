@@ -36,6 +36,8 @@ class Levers:
     vision_gain: np.ndarray | None = None  # per network, weekly rise of shared vision (towards 1)
     clarity_gain: np.ndarray | None = None  # per network, weekly rise of role clarity (towards 1)
     reimbursement_uplift: np.ndarray | None = None  # per network, share added to pay caps (London weighting)
+    funded_uplift: np.ndarray | None = None  # per network, pay uplift paid outside the ARRS allocation (raises
+    #                                          offered pay, not the cost of a post to the allocation)
     role_mix: np.ndarray | None = None  # per network x role, planned shares of ARRS money (rows sum to 1)
     # bookkeeping
     cost: float = 0.0  # GBP spent on interventions this week

@@ -344,6 +344,8 @@ class PCNModel(mesa.Model):
         s.discrepancy[ids] = s.discrepancy[ids] + p.discrepancy_rate * (d_tgt - s.discrepancy[ids])
         # pay gap (ARRS roles only)
         uplift = np.zeros(self.n_networks) if lev.reimbursement_uplift is None else lev.reimbursement_uplift
+        if lev.funded_uplift is not None:  # London weighting funded outside the allocation
+            uplift = uplift + lev.funded_uplift
         gap = fin.pay_gap(R.market_premium[None, :], self.pop.net_london[:, None], p.london_premium,
                           uplift[:, None], p.topup_share)
         self._pay_gap_nr = gap

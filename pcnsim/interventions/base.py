@@ -47,6 +47,26 @@ def _when(value: Any, field: str, kind: str) -> int | dt.date | None:
     raise PCNSimInputError(f"intervention {kind!r}: field {field!r} = {value!r} must be a week number >= 0 or a date (YYYY-MM-DD)", field=field)
 
 
+def check_number(kind: str, field: str, value: Any, lo: float, hi: float, *, integer: bool = False) -> float | int:
+    """Validate a numeric intervention field: a number (whole if ``integer``) in ``[lo, hi]``.
+
+    Raises :class:`PCNSimInputError` naming the intervention, the field and the allowed range.
+    """
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if ok and integer and isinstance(value, float):
+        ok = value.is_integer()
+    if not ok or not (lo <= value <= hi) or value != value:  # value != value: NaN
+        what = "a whole number" if integer else "a number"
+        raise PCNSimInputError(f"intervention {kind!r}: field {field!r} = {value!r} is not allowed: expected {what} from {lo:g} to {hi:g}", field=field)
+    return int(value) if integer else float(value)
+
+
+def check_bool(kind: str, field: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise PCNSimInputError(f"intervention {kind!r}: field {field!r} = {value!r} is not allowed: expected true or false", field=field)
+    return value
+
+
 class Intervention:
     """Base class. Common fields: ``start``, ``end`` (week number or date; ``end`` exclusive, optional),
     ``roles`` (role keys; default every ARRS role), ``networks`` (network indices; default all), ``label``."""
@@ -64,6 +84,15 @@ class Intervention:
                  roles: list[str] | None = None, networks: list[int] | None = None, label: str | None = None) -> None:
         self.start = _when(start, "start", self.kind) if start is not None else 0
         self.end = _when(end, "end", self.kind)
+        if self.end is not None and type(self.start) is type(self.end) and self.end <= self.start:
+            raise PCNSimInputError(f"intervention {self.kind!r}: 'end' ({self.end}) must come after 'start' ({self.start})", field="end")
+        if roles is not None and (not isinstance(roles, (list, tuple)) or not all(isinstance(r, str) for r in roles)):
+            raise PCNSimInputError(f"intervention {self.kind!r}: 'roles' must be a list of role keys, e.g. [\"pharmacist\"]; allowed roles: {', '.join(ROLE_KEYS)}", field="roles")
+        if networks is not None and (not isinstance(networks, (list, tuple)) or not all(
+                isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in networks)):
+            raise PCNSimInputError(f"intervention {self.kind!r}: 'networks' must be a list of network indices (whole numbers >= 0)", field="networks")
+        if label is not None and not isinstance(label, str):
+            raise PCNSimInputError(f"intervention {self.kind!r}: 'label' must be a string", field="label")
         if roles is not None:
             bad = [r for r in roles if r not in ROLE_INDEX]
             if bad:
@@ -90,6 +119,19 @@ class Intervention:
         if self.networks is not None:
             mask &= np.isin(s.network[: s.n], self.networks)
         return mask & s.active[: s.n]
+
+    def start_week(self, model: PCNModel) -> int:
+        """The first week (step number) in which the intervention is active."""
+        if isinstance(self.start, int):
+            return self.start
+        days = (self.start - model.params.start_date).days
+        return max(0, -(-days // 7))
+
+    def state(self, model: PCNModel) -> dict[str, Any]:
+        """Scratch state of this intervention in ``model`` (one dict per model: the same intervention
+        object may be shared by many models, e.g. replicates of a scenario)."""
+        store = model.__dict__.setdefault("_intervention_state", {})
+        return store.setdefault(id(self), {})
 
     def network_mask(self, model: PCNModel) -> np.ndarray:
         m = np.ones(model.n_networks, dtype=bool)
