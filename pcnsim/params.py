@@ -20,7 +20,7 @@ from typing import Any
 
 import annotated_types
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pcnsim.errors import PCNSimInputError
 
@@ -134,6 +134,12 @@ class Params(BaseModel):
     min_post_fte: float = P(0.4, 0.1, 1.0, "FTE", "assumption", "Smallest vacancy a network recruits to.", group="recruitment")
 
     # ------------------------------------------------------------------------------------------------
+    @model_validator(mode="after")
+    def _check_order(self) -> Params:
+        if self.pandemic_end < self.pandemic_start:
+            raise ValueError("pandemic_end must not be before pandemic_start")
+        return self
+
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None = None, *, base: Params | None = None, where: str = "") -> Params:
         """Validate ``values`` (overrides of ``base`` or of the defaults) with messages that name fields."""
@@ -196,8 +202,11 @@ def _allowed(name: str) -> str:
 
 def _friendly(err: ValidationError, where: str) -> PCNSimInputError:
     e = err.errors()[0]
-    name = str(e["loc"][0]) if e["loc"] else "?"
     loc = f"{where}: " if where else ""
+    if not e["loc"]:  # a check across fields (model validator)
+        msg = str(e.get("ctx", {}).get("error", e["msg"]))
+        return PCNSimInputError(f"{loc}{msg}", field="pandemic_end" if "pandemic" in msg else None)
+    name = str(e["loc"][0])
     if name in Params.model_fields:
         got = e.get("input")
         return PCNSimInputError(f"{loc}parameter {name!r} = {got!r} is not allowed: expected {_allowed(name)}", field=name)

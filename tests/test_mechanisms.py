@@ -1,0 +1,161 @@
+"""Direction of every mechanism, all else equal, with common random numbers and replicates.
+
+Each test runs paired models (same seeds) that differ in one parameter and asserts the sign of the
+difference in every pair or on average with a margin, over 8 copies of the network per model so that
+there are a few hundred staff. Runs start in April 2022 (no pandemic) so ARRS teams are recruited early.
+"""
+
+import numpy as np
+import pytest
+
+from pcnsim.mechanisms import belonging as bel
+from pcnsim.mechanisms import leaving as lv
+from pcnsim.mechanisms import support as sup
+from pcnsim.mechanisms import ties as ties_
+from pcnsim.mechanisms import workload as wl
+from tests.helpers import arrs_mean, paired
+
+BASE = dict(start_date="2022-04-01", pandemic_start="2020-03-23", pandemic_end="2021-07-19", weeks=78, copies=8)
+SEEDS = range(4)
+
+
+def _leaver_rate(m):
+    return m.summary()["network"]["arrs_annual_leaver_rate"]
+
+
+def _mean_ties(m):
+    s = m.staff
+    ids = s.active_ids()
+    ids = ids[m.roles.arrs[s.role[ids]]]
+    return float(s.tie_w[ids].sum(axis=1).mean())
+
+
+def test_more_practices_per_person_lowers_belonging_and_raises_leaving():
+    d_bel = paired(lambda m: arrs_mean(m, "belonging_mean"), {"practices_per_staff": 1}, {"practices_per_staff": 5}, SEEDS, **BASE)
+    assert (d_bel < 0).all(), d_bel
+    d_int = paired(lambda m: arrs_mean(m, "intending_share"), {"practices_per_staff": 1}, {"practices_per_staff": 5}, SEEDS, **BASE)
+    assert d_int.mean() > 0.02, d_int
+    d_leave = paired(_leaver_rate, {"practices_per_staff": 1}, {"practices_per_staff": 5}, range(8), **BASE)
+    assert d_leave.mean() > 0, d_leave
+
+
+def test_base_practice_raises_belonging():
+    d = paired(lambda m: arrs_mean(m, "belonging_mean"), {"has_base": False}, {"has_base": True}, SEEDS,
+               practices_per_staff=3, **BASE)
+    assert (d > 0).all(), d
+
+
+def test_more_supervision_lowers_intention():
+    d = paired(lambda m: arrs_mean(m, "intending_share"), {"gp_supervision_sessions": 0.5}, {"gp_supervision_sessions": 8.0}, SEEDS, **BASE)
+    assert d.mean() < -0.02 and (d < 0.01).all(), d
+    d_sup = paired(lambda m: arrs_mean(m, "supervision_coverage"), {"gp_supervision_sessions": 0.5}, {"gp_supervision_sessions": 8.0}, SEEDS, **BASE)
+    assert (d_sup > 0.2).all(), d_sup
+
+
+def test_heavy_remote_work_weakens_ties():
+    kw = {**BASE, "pandemic_start": "2022-04-01", "pandemic_end": "2030-01-01"}
+    d = paired(_mean_ties, {"pandemic_remote_share": 0.1}, {"pandemic_remote_share": 0.9}, SEEDS, **kw)
+    assert (d < 0).all(), d
+
+
+def test_moderate_remote_lowers_intention_through_flexibility():
+    p = lv.intention
+    common = dict(intercept=np.array([-1.0]), belonging=np.array([0.5]), support=np.array([0.5]),
+                  discrepancy=np.array([0.1]), burnout=np.array([0.2]), pay_gap=np.array([0.0]),
+                  contagion=np.array([0.0]), w_isolation=2.0, w_supervision=1.0, w_discrepancy=5.0,
+                  w_burnout=1.5, w_pay=3.0, w_flexibility=0.4, w_contagion=1.0, heavy_remote_threshold=0.5)
+    assert p(remote=np.array([0.3]), **common)[0] < p(remote=np.array([0.0]), **common)[0]
+    # beyond the threshold, flexibility gives nothing more (the harm comes through ties)
+    assert p(remote=np.array([0.9]), **common)[0] == pytest.approx(p(remote=np.array([0.5]), **common)[0])
+
+
+def test_silos_more_homophily_means_more_same_profession_ties():
+    def same_share(m):
+        s = m.staff
+        ids = s.active_ids()
+        same = ties_.same_role_strength(s.tie_j, s.tie_w, s.role, ids).sum()
+        return float(same / s.tie_w[ids].sum())
+
+    d = paired(same_share, {"homophily": 0.1}, {"homophily": 0.9}, SEEDS, **BASE)
+    assert (d > 0.1).all(), d
+
+
+def test_a_tied_colleague_leaving_raises_intention():
+    # mechanism level: losing a tie adds exposure, and contagion raises intention
+    tie_j = np.array([[1, 2, -1], [0, -1, -1], [0, -1, -1], [-1, -1, -1]], dtype=np.int32)
+    tie_w = np.array([[0.8, 0.3, 0], [0.8, 0, 0], [0.3, 0, 0], [0, 0, 0]], dtype=np.float32)
+    left = np.array([False, True, False, False])  # person 1 leaves; last row is the sentinel
+    exposure = ties_.cut_leavers(tie_j, tie_w, np.array([0, 2]), left)
+    assert exposure[0] == pytest.approx(0.8) and exposure[1] == 0
+    assert (tie_j[0] != 1).all()
+    base = dict(intercept=np.zeros(2), belonging=np.full(2, 0.5), support=np.full(2, 0.5), discrepancy=np.zeros(2),
+                burnout=np.zeros(2), pay_gap=np.zeros(2), remote=np.zeros(2), w_isolation=2.0, w_supervision=1.0,
+                w_discrepancy=5.0, w_burnout=1.5, w_pay=3.0, w_flexibility=0.4, w_contagion=1.0,
+                heavy_remote_threshold=0.5)
+    p = lv.intention(contagion=exposure, **base)
+    assert p[0] > p[1]
+
+
+def test_contagion_weight_raises_leaving_in_the_model():
+    d = paired(_leaver_rate, {"w_contagion": 0.0}, {"w_contagion": 6.0}, range(6), **BASE)
+    assert d.mean() > 0, d
+
+
+def test_vacancies_raise_load_and_burnout_grows_under_load():
+    load = wl.team_load(np.array([0, 0, 1]), np.array([1.0, 0.0, 1.0]), np.array([2.0, 1.0]), 3.0)
+    assert load[0] == pytest.approx(2.0) and load[1] == pytest.approx(1.0)
+    b0 = np.array([0.2, 0.2])
+    b = wl.burnout(b0, np.array([1.0, 2.0]), 1.0, None, np.array([0.5, 0.5]), 0.1, 0.05, 0.03)
+    assert b[1] > b[0]
+    # more support, less burnout
+    b2 = wl.burnout(b0, np.array([2.0, 2.0]), 1.0, None, np.array([0.1, 0.9]), 0.1, 0.05, 0.03)
+    assert b2[1] < b2[0]
+
+
+def test_supervision_coverage_and_support_are_monotone():
+    cov, demand = sup.coverage(np.array([0, 0, 1]), np.array([2.0, 2.0, 1.0]), 2, np.array([2.0, 4.0]))
+    assert cov[0] == pytest.approx(0.5) and cov[1] == pytest.approx(1.0)
+    s_lo = sup.combine(np.array([0.2]), np.array([0.5]), np.array([True]), 0.6)
+    s_hi = sup.combine(np.array([0.8]), np.array([0.5]), np.array([True]), 0.6)
+    assert s_hi > s_lo
+
+
+def test_belonging_dilution_and_base():
+    t = bel.target(np.full(3, 2.0), np.array([1, 5, 5]), np.array([False, False, True]), np.full(3, 0.3), 2.0, 0.06, 0.1, 0.2)
+    assert t[0] > t[1] and t[2] > t[1]
+
+
+def test_partial_conversion_of_intention_into_leaving():
+    rng = np.random.default_rng(0)
+    n = 200_000
+    intends = np.arange(n) < n // 2
+    h1, h0 = lv.weekly_hazard(0.20), lv.weekly_hazard(0.04)
+    gone = np.zeros(n, bool)
+    for _ in range(52):
+        gone |= lv.resign(rng, intends, h1, h0)
+    assert gone[intends].mean() == pytest.approx(0.20, abs=0.01)  # E13
+    assert gone[~intends].mean() == pytest.approx(0.04, abs=0.005)
+
+
+def test_london_pay_gap_slows_recruitment_and_raises_intention():
+    d_fte = paired(lambda m: m.summary()["network"]["arrs_fte_end"], {"london": False}, {"london": True}, SEEDS, **BASE)
+    assert d_fte.mean() < 0, d_fte
+    d_int = paired(lambda m: arrs_mean(m, "intending_share"), {"london": False}, {"london": True}, SEEDS, **BASE)
+    assert d_int.mean() > 0, d_int
+
+
+def test_deprivation_slows_recruitment():
+    kw = {**BASE, "weeks": 40}
+    d = paired(lambda m: float(m.recorder.weekly()["arrs_fte"].mean()), {"deprivation": 0.0}, {"deprivation": 1.0}, SEEDS, **kw)
+    assert (d < 0).all(), d
+
+
+def test_more_money_more_staff():
+    kw = {**BASE, "weeks": 52}
+    d = paired(lambda m: m.summary()["network"]["arrs_fte_end"], {"budget_2022": 800.0}, {"budget_2022": 1600.0}, SEEDS, **kw)
+    assert (d > 0).all(), d
+
+
+def test_higher_conversion_more_leavers():
+    d = paired(_leaver_rate, {"leave_if_intending": 0.1}, {"leave_if_intending": 0.6}, SEEDS, **BASE)
+    assert (d > 0).all(), d
