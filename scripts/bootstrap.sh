@@ -38,11 +38,12 @@ fi
 
 stamp=".venv/.pcnsim-installed${extras:+-$extras}"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
   spec="."
   [ -n "$extras" ] && spec=".[$extras]"
-  echo "bootstrap: installing pcnsim ($spec) into .venv"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec"
+  echo "bootstrap: installing pcnsim ($spec) into .venv (first time: a few minutes)"
+  # (drop pip's notes about find-links folders that this machine's pip.conf names but that do not exist)
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec" 2>&1 \
+    | { grep -v "is ignored: it is neither a file nor a directory" || true; }
   touch "$stamp"
 else
   # Source changes need no reinstall (editable install); only pyproject.toml changes do.
