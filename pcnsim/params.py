@@ -245,7 +245,7 @@ def numeric_space() -> dict[str, tuple[float, float]]:
 
 
 def _fmt(v: Any) -> str:
-    if v is None:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     if isinstance(v, float):
         if math.isfinite(v) and (abs(v) >= 1e5):
@@ -268,7 +268,7 @@ def param_markdown() -> str:
     for group, sub in df.groupby("group", sort=False):
         lines += [f"## {group}", "", "| name | default | unit | bounds | source | meaning |", "|---|---|---|---|---|---|"]
         for r in sub.itertuples():
-            b = f"{_fmt(r.lower)} to {_fmt(r.upper)}" if r.lower is not None else ""
+            b = f"{_fmt(r.lower)} to {_fmt(r.upper)}" if _fmt(r.lower) else ""
             lines.append(f"| `{r.name}` | {_fmt(r.default)} | {r.unit} | {b} | {r.source} | {r.description} |")
         lines.append("")
     return "\n".join(lines)
