@@ -76,3 +76,26 @@ def test_bad_flags_fail_clearly(tmp_path, args, expect):
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert expect in r.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_failed_run_leaves_previous_results_untouched(tmp_path):
+    out = tmp_path / "res"
+    assert pcnsim("run", "--weeks", "20", "--out", str(out)).returncode == 0
+    before = (out / "weekly.csv").read_bytes()
+    r = pcnsim("run", "--weeks", "20", "--set", "homophily=3", "--out", str(out))
+    assert r.returncode == 2
+    assert (out / "weekly.csv").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]
+
+
+def test_error_while_writing_leaves_no_output(tmp_path, monkeypatch):
+    import pcnsim.plots
+    from pcnsim.cli import main
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pcnsim.plots, "plot_run", boom)
+    with pytest.raises(RuntimeError):
+        main(["run", "--weeks", "10", "--out", str(tmp_path / "o"), "--quiet"])
+    assert list(tmp_path.iterdir()) == []
