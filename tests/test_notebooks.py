@@ -19,7 +19,6 @@ def test_there_are_notebooks():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs(path, tmp_path, monkeypatch):
     monkeypatch.setenv("PCNSIM_FAST", "1")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.chdir(tmp_path)  # anything a notebook writes goes to a temporary folder
     nb = nbformat.read(path, as_version=4)
     # committed notebooks are stripped of outputs (see README): nothing stale to diff or review
