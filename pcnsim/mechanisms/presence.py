@@ -41,12 +41,15 @@ def effective_split(split_n: np.ndarray, has_base: np.ndarray, n_prac_of: np.nda
 @dataclass
 class Sites:
     """Where the active staff can be met: one record per (person, practice worked at), sorted by
-    (practice, role), so that a practice's staff and a practice-profession group are contiguous runs."""
+    (practice, role), so that a practice's staff and a practice-profession group are contiguous runs.
+    ``start[key]`` is the first record with that key or a later one (the CSR offsets of the runs), so a
+    run is ``start[key]:start[key + 1]`` without a search."""
 
     staff: np.ndarray  # person id of each record
     key: np.ndarray  # practice * n_roles + role (sorted)
     share: np.ndarray  # share of the person's on-site time spent at that practice
     n_roles: int
+    start: np.ndarray | None = None  # offsets, length n_keys + 1 (None: search ``key`` instead)
 
 
 def build_sites(ids: np.ndarray, role: np.ndarray, net: np.ndarray, net_first: np.ndarray, n_prac: np.ndarray,
@@ -64,7 +67,12 @@ def build_sites(ids: np.ndarray, role: np.ndarray, net: np.ndarray, net_first: n
     share = np.where(b, np.where(k == 0, base_share, (1 - base_share) / np.maximum(s - 1, 1)), 1.0 / s)
     key = practice.astype(np.int64) * n_roles + role[rec_owner]
     order = np.argsort(key, kind="stable")
-    return Sites(staff=ids[rec_owner[order]], key=key[order], share=share[order].astype(np.float32), n_roles=n_roles)
+    key = key[order]
+    n_keys = (int((np.asarray(net_first) + np.asarray(n_prac)).max()) if len(n_prac) else 0) * n_roles
+    start = np.zeros(n_keys + 1, dtype=np.int64)
+    np.cumsum(np.bincount(key, minlength=n_keys), out=start[1:])
+    return Sites(staff=ids[rec_owner[order]], key=key, share=share[order].astype(np.float32), n_roles=n_roles,
+                 start=start)
 
 
 def pick_practice(rng: np.random.Generator, owner_split_first: np.ndarray, owner_split_n: np.ndarray,
@@ -73,10 +81,11 @@ def pick_practice(rng: np.random.Generator, owner_split_first: np.ndarray, owner
     """For each encounter, the practice where it happens, drawn from the owner's split."""
     u = rng.random(len(owner_split_n))
     s = owner_split_n.astype(np.int64)
-    b = owner_has_base & (s > 1)
-    at_base = u < base_share
-    u2 = np.where(at_base, 0.0, (u - base_share) / max(1e-12, 1 - base_share))
-    k_base = np.where(at_base, 0, 1 + np.minimum((u2 * (s - 1)).astype(np.int64), s - 2))
-    k_plain = np.minimum((u * s).astype(np.int64), s - 1)
-    k = np.where(b, k_base, k_plain)
+    k = np.minimum((u * s).astype(np.int64), s - 1)  # equal shares
+    b = np.flatnonzero(owner_has_base & (s > 1))  # with a base: base_share at the base, the rest shared
+    if len(b):
+        ub, sb = u[b], s[b]
+        at_base = ub < base_share
+        u2 = np.where(at_base, 0.0, (ub - base_share) / max(1e-12, 1 - base_share))
+        k[b] = np.where(at_base, 0, 1 + np.minimum((u2 * (sb - 1)).astype(np.int64), sb - 2))
     return owner_first + (owner_split_first + k) % owner_n_prac

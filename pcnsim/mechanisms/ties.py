@@ -34,17 +34,27 @@ def site_partners(rng: np.random.Generator, practice: np.ndarray, role: np.ndarr
     """Draw a partner for each encounter at ``practice``: ids (-1 where nobody) and the partner's share."""
     nr = sites.n_roles
     same = rng.random(len(practice)) < homophily
-    lo_key = np.where(same, practice * nr + role, practice * nr)
+    lo_key = practice * nr + np.where(same, role, 0)
     hi_key = np.where(same, lo_key + 1, (practice + 1) * nr)
-    lo = np.searchsorted(sites.key, lo_key, side="left")
-    hi = np.searchsorted(sites.key, hi_key, side="left")
+    if sites.start is not None:
+        lo, hi = sites.start[lo_key], sites.start[hi_key]
+    else:
+        lo = np.searchsorted(sites.key, lo_key, side="left")
+        hi = np.searchsorted(sites.key, hi_key, side="left")
+    return _pick(rng, lo, hi, sites.staff, sites.share)
+
+
+def _pick(rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray, staff: np.ndarray,
+          share: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """A uniform draw from each run ``lo:hi`` of ``staff`` (-1, share 0 where the run is empty)."""
     count = hi - lo
-    pick = lo + (rng.random(len(practice)) * count).astype(np.int64)
+    pick = lo + (rng.random(len(lo)) * count).astype(np.int64)
     ok = count > 0
+    if not len(staff):
+        return np.full(len(lo), -1, dtype=np.int64), None if share is None else np.zeros(len(lo), np.float32)
     pick = np.where(ok, pick, 0)
-    partner = np.where(ok, sites.staff[pick] if len(sites.staff) else -1, -1)
-    share = np.where(ok, sites.share[pick] if len(sites.share) else 0.0, 0.0)
-    return partner, share
+    partner = np.where(ok, staff[pick], -1)
+    return partner, None if share is None else np.where(ok, share[pick], 0.0)
 
 
 def group_partners(rng: np.random.Generator, group_key: np.ndarray, group_sorted_key: np.ndarray,
@@ -54,14 +64,12 @@ def group_partners(rng: np.random.Generator, group_key: np.ndarray, group_sorted
     ``group_sorted_key`` is network * n_roles + role of every active person, sorted.
     """
     same = rng.random(len(group_key)) < homophily
-    lo_key = np.where(same, group_key * n_roles + role, group_key * n_roles)
+    lo_key = group_key * n_roles + np.where(same, role, 0)
     hi_key = np.where(same, lo_key + 1, (group_key + 1) * n_roles)
-    lo = np.searchsorted(group_sorted_key, lo_key, side="left")
-    hi = np.searchsorted(group_sorted_key, hi_key, side="left")
-    count = hi - lo
-    pick = lo + (rng.random(len(group_key)) * count).astype(np.int64)
-    ok = count > 0
-    return np.where(ok, group_sorted_ids[np.where(ok, pick, 0)] if len(group_sorted_ids) else -1, -1)
+    n_keys = int(max(group_sorted_key[-1] + 1 if len(group_sorted_key) else 0, hi_key.max(initial=0)))
+    start = np.zeros(n_keys + 1, dtype=np.int64)  # CSR offsets of the sorted keys: no search needed
+    np.cumsum(np.bincount(group_sorted_key, minlength=n_keys), out=start[1:])
+    return _pick(rng, start[lo_key], start[hi_key], group_sorted_ids)[0]
 
 
 def reinforce(tie_j: np.ndarray, tie_w: np.ndarray, src: np.ndarray, dst: np.ndarray, gain: np.ndarray) -> None:
@@ -69,24 +77,51 @@ def reinforce(tie_j: np.ndarray, tie_w: np.ndarray, src: np.ndarray, dst: np.nda
 
     When one person gets two encounters in the same batch, the later write wins for that slot (a rare,
     small undercount, documented in docs/ODD.md).
+
+    Performance: rows are gathered with ``np.take`` (several times faster than ``tie_j[src]`` for 2-D
+    arrays), the weakest slot is searched only for encounters that make a new tie, and reads and writes go
+    through flat indices into the (C-contiguous) slot tables.
     """
     if len(src) == 0:
         return
-    rows = tie_j[src]
-    match = rows == dst[:, None]
-    has = match.any(axis=1)
-    slot = np.where(has, match.argmax(axis=1), tie_w[src].argmin(axis=1))
-    w = np.where(has, tie_w[src, slot], 0.0)
-    tie_j[src, slot] = dst
-    tie_w[src, slot] = w + gain * (1.0 - w)
+    k = tie_j.shape[1]
+    flat_j, flat_w = _flat(tie_j), _flat(tie_w)
+    slot = (np.take(tie_j, src, axis=0) == dst[:, None]).argmax(axis=1)  # first matching slot (or 0)
+    flat = src * k + slot
+    has = flat_j[flat] == dst
+    new = np.flatnonzero(~has)
+    if len(new):
+        flat[new] = src[new] * k + np.take(tie_w, src[new], axis=0).argmin(axis=1)  # empty or weakest slot
+    w = np.where(has, flat_w[flat], 0.0)
+    flat_j[flat] = dst
+    flat_w[flat] = w + gain * (1.0 - w)
 
 
-def decay(tie_j: np.ndarray, tie_w: np.ndarray, ids: np.ndarray, rate: np.ndarray) -> None:
-    """Decay the ties of ``ids`` by ``rate`` (per person) and drop those below the pruning threshold."""
-    w = tie_w[ids] * (1.0 - rate)[:, None]
+def _flat(a: np.ndarray) -> np.ndarray:
+    """A 1-D view of a C-contiguous slot table (writes go to ``a``)."""
+    if not a.flags.c_contiguous:  # pragma: no cover - the staff arrays are always contiguous
+        raise ValueError("tie tables must be C-contiguous")
+    return a.reshape(-1)
+
+
+def decay(tie_j: np.ndarray, tie_w: np.ndarray, ids: np.ndarray | None, rate: np.ndarray) -> None:
+    """Decay the ties of ``ids`` by ``rate`` (per person) and drop those below the pruning threshold.
+
+    ``ids=None`` decays rows ``0 .. len(rate) - 1`` in place, one rate per row (the fast path the model
+    uses: rows of people who left hold no ties, so decaying them changes nothing).
+    """
+    if ids is None:
+        n = len(rate)
+        w, tj = tie_w[:n], tie_j[:n]
+        np.multiply(w, (1.0 - rate).astype(tie_w.dtype)[:, None], out=w)
+        dead = w < PRUNE_BELOW
+        np.putmask(w, dead, 0.0)
+        np.putmask(tj, dead, -1)
+        return
+    w = np.take(tie_w, ids, axis=0) * (1.0 - rate)[:, None]
     dead = w < PRUNE_BELOW
     w[dead] = 0.0
-    tj = tie_j[ids]
+    tj = np.take(tie_j, ids, axis=0)
     tj[dead] = -1
     tie_w[ids] = w
     tie_j[ids] = tj
@@ -95,27 +130,37 @@ def decay(tie_j: np.ndarray, tie_w: np.ndarray, ids: np.ndarray, rate: np.ndarra
 def cut_leavers(tie_j: np.ndarray, tie_w: np.ndarray, ids: np.ndarray, left: np.ndarray) -> np.ndarray:
     """Remove ties of ``ids`` to people flagged in ``left`` (a per-row bool incl. sentinel).
 
-    Returns, per person in ``ids``, the strength of the ties just lost (the exposure that drives turnover
-    contagion, E23).
+    Returns, per person in ``ids`` (sorted ascending), the strength of the ties just lost (the exposure
+    that drives turnover contagion, E23). Only the rows that hold a tie to a leaver are rewritten.
     """
-    tj = tie_j[ids]
-    lost = left[tj]
-    exposure = np.where(lost, tie_w[ids], 0.0).sum(axis=1)
-    if lost.any():
-        tj[lost] = -1
-        w = tie_w[ids]
-        w[lost] = 0.0
-        tie_j[ids] = tj
-        tie_w[ids] = w
+    exposure = np.zeros(len(ids), dtype=tie_w.dtype)
+    if len(ids) == 0:
+        return exposure
+    n = int(ids[-1]) + 1
+    lost = np.take(left, tie_j[:n])  # rows 0..n-1 (a contiguous view, no row gather)
+    rows = np.flatnonzero(lost.any(axis=1))
+    if len(rows) == 0:
+        return exposure
+    pos = np.searchsorted(ids, rows)
+    mine = ids[np.minimum(pos, len(ids) - 1)] == rows  # only rows in ``ids`` are touched
+    rows, pos = rows[mine], pos[mine]
+    lost_r = lost[rows]
+    w = tie_w[rows]
+    exposure[pos] = np.where(lost_r, w, 0.0).sum(axis=1)
+    w[lost_r] = 0.0
+    tj = tie_j[rows]
+    tj[lost_r] = -1
+    tie_j[rows] = tj
+    tie_w[rows] = w
     return exposure
 
 
 def strength(tie_w: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Total tie strength of each person (ties into their team: every tie is within the network)."""
-    return tie_w[ids].sum(axis=1)
+    return np.take(tie_w, ids, axis=0).sum(axis=1)
 
 
 def same_role_strength(tie_j: np.ndarray, tie_w: np.ndarray, role: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Tie strength to colleagues of one's own profession (peer support)."""
-    same = role[tie_j[ids]] == role[ids][:, None]
-    return np.where(same, tie_w[ids], 0.0).sum(axis=1)
+    same = np.take(role, np.take(tie_j, ids, axis=0)) == role[ids][:, None]
+    return (np.take(tie_w, ids, axis=0) * same).sum(axis=1)
