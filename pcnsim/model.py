@@ -295,8 +295,9 @@ class PCNModel(mesa.Model):
             n_encounters = len(src)
         else:
             n_encounters = 0
-        rate = p.tie_decay + p.heavy_remote_decay * (remote > p.heavy_remote_threshold)
-        ties_.decay(s.tie_j, s.tie_w, ids, rate.astype(np.float32))
+        rate = np.zeros(s.n, dtype=np.float32)  # one rate per row; rows of leavers hold no ties
+        rate[ids] = p.tie_decay + p.heavy_remote_decay * (remote > p.heavy_remote_threshold)
+        ties_.decay(s.tie_j, s.tie_w, None, rate)
         return {"role": role, "net": net, "split": split, "base": base, "fte": fte, "encounters": n_encounters}
 
     # -- mechanisms 3-5 (+ discrepancy, intention): wellbeing ---------------------------------
