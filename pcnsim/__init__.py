@@ -15,7 +15,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 from pcnsim.agents import StaffMember  # noqa: E402
 from pcnsim.errors import PCNSimInputError  # noqa: E402
-from pcnsim.evaluate import evaluate  # noqa: E402
+from pcnsim.evaluate import evaluate as evaluate  # noqa: E402  (re-export: pcnsim.evaluate(**scalars))
 from pcnsim.model import PCNModel  # noqa: E402
 from pcnsim.params import Params  # noqa: E402
 

@@ -455,9 +455,13 @@ def _pool_init(parent: int) -> None:
     warnings.filterwarnings("ignore", category=FutureWarning, module="mesa")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the sweep process, which cancels the pool
 
+    ppid = os.getppid()  # the sweep process (fork) or its forkserver, which exits with it
+
     def watch() -> None:
         while True:
             time.sleep(0.5)
+            if os.getppid() != ppid:
+                os._exit(1)
             try:
                 os.kill(parent, 0)
             except ProcessLookupError:
@@ -622,16 +626,7 @@ class ResultStore:
             "# Base scenario of the sweep, every parameter resolved (swept parameters vary by run).\n"
             + spec.scenario.to_toml(resolved=True, version=__version__), encoding="utf-8")
         spec.design_frame().to_parquet(folder / "design.parquet", index=False)
-        manifest = {
-            "name": spec.name, "description": spec.description, "spec_hash": spec.hash(),
-            "spec": spec.canonical(), "scenario": spec.scenario_ref, "scenario_name": spec.scenario.name,
-            "design": spec.design, "problem": spec.problem(),
-            "parameters": [p.name for p in spec.params],
-            "integer_parameters": [p.name for p in spec.params if p.integer],
-            "outcomes": list(spec.outcomes), "n_points": spec.n_points, "replicates": spec.replicates,
-            "n_runs": spec.n_runs, "weeks": spec.weeks, "seed": spec.seed,
-            "pcnsim_version": __version__, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        }
+        manifest = build_manifest(spec)
         (folder / "sweep.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
 
     def _lock(self) -> None:
@@ -698,6 +693,22 @@ class ResultStore:
         os.replace(tmp, final)
         _fsync_dir(self.runs_dir)
         return final
+
+
+def build_manifest(spec: SweepSpec) -> dict[str, Any]:
+    """The contents of ``sweep.json``: what the analysis needs to know about the sweep."""
+    from pcnsim import __version__
+
+    return {
+        "name": spec.name, "description": spec.description, "spec_hash": spec.hash(),
+        "spec": spec.canonical(), "scenario": spec.scenario_ref, "scenario_name": spec.scenario.name,
+        "design": spec.design, "problem": spec.problem(),
+        "parameters": [p.name for p in spec.params],
+        "integer_parameters": [p.name for p in spec.params if p.integer],
+        "outcomes": list(spec.outcomes), "n_points": spec.n_points, "replicates": spec.replicates,
+        "n_runs": spec.n_runs, "weeks": spec.weeks, "seed": spec.seed,
+        "pcnsim_version": __version__, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
 
 
 def _fsync_dir(path: Path) -> None:

@@ -1,7 +1,7 @@
 """``pcnsim analyse DIR [--below OUTCOME=VALUE] [--above OUTCOME=VALUE] [--outcomes ...]``.
 
 Sensitivity indices with confidence intervals for each outcome of a sweep (Sobol' for a sobol design,
-Morris for a morris design, Borgonovo delta for lhs and grid), figures, and scenario discovery (PRIM):
+Morris for a morris design, a sample-based first-order index for lhs and grid), figures, and scenario discovery (PRIM):
 which parameter ranges make an outcome fall below (or rise above) a threshold. See docs/sweeps.md.
 """
 
