@@ -1,0 +1,29 @@
+"""Did shared vaccination work during the pandemic help keep ARRS staff (and what did the pandemic cost)?
+
+Runs ``pcnsim.experiments.compare`` on the scenario files below (the first is the baseline) and writes
+tables, figures and a report to ``results/experiments/pandemic_vaccination/``.
+
+Usage: python experiments/pandemic_vaccination.py [--quick] [--replicates N] [--workers N] [--seed N] [--out DIR]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from pcnsim.experiments import Comparison, experiment_main
+
+HERE = Path(__file__).resolve().parent / "scenarios"
+SCENARIOS = [
+    HERE / "baseline.toml",
+    HERE / "pandemic_vaccination.toml",
+    HERE / "no_pandemic.toml",
+]
+
+
+def main(argv: Sequence[str] | None = None) -> Comparison:
+    return experiment_main("pandemic_vaccination", SCENARIOS, argv, question=__doc__.splitlines()[0])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Interventions on support and the job itself (mechanism 4, support; mechanism 7, job discrepancy).
+
+``protected_supervision``
+    Hours a week of GP clinical supervision guaranteed to each targeted person (E16, E17, E11). Paid in
+    GP sessions: GBP at :data:`~pcnsim.interventions.costs.GP_SESSION_GBP` per session, and the model
+    counts the sessions as lost appointments (E17).
+``peer_support``
+    A network of peers in the same role across networks (support without co-location, E16): a peer
+    support bonus in tie-strength units; costs members' time and a membership fee.
+``role_clarity``
+    Role clarity and induction for new starters (E12, E27): cuts the job discrepancy they drift towards
+    during their first ``weeks`` in post; costs a fixed amount per new starter.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from pcnsim.errors import PCNSimInputError
+from pcnsim.interventions import _combine as C
+from pcnsim.interventions.base import Intervention, check_number
+from pcnsim.interventions.costs import gp_session_cost, staff_time
+from pcnsim.roles import ROLE_INDEX, ROLE_KEYS
+
+if TYPE_CHECKING:
+    from pcnsim.levers import Levers
+    from pcnsim.model import PCNModel
+
+
+class ProtectedSupervision(Intervention):
+    """Protected GP supervision time for ARRS staff.
+
+    Parameters
+    ----------
+    hours : float or table of role -> float
+        Hours a week per person (not scaled by FTE), 0 to 20; a table gives hours by role, e.g.
+        ``{pharmacist = 2, link_worker = 1}`` (roles not listed get none). Supervision counts up to each
+        person's need (``supervision_need`` of the role x FTE), so hours beyond it buy nothing more.
+    session_cost : float, optional
+        GBP per GP session; default :data:`~pcnsim.interventions.costs.GP_SESSION_GBP` (assumption) moved
+        with pay growth.
+    """
+
+    kind = "protected_supervision"
+    FIELDS = ("hours", "session_cost")
+
+    def __init__(self, *, hours: float | dict[str, float] = 1.0, session_cost: float | None = None, **common: Any) -> None:
+        super().__init__(**common)
+        k = self.kind
+        if isinstance(hours, dict):
+            bad = [r for r in hours if r not in ROLE_INDEX]
+            if bad:
+                raise PCNSimInputError(f"intervention {k!r}: unknown role {bad[0]!r} in 'hours'; allowed roles: {', '.join(ROLE_KEYS)}", field="hours")
+            self.hours: float | dict[str, float] = {r: check_number(k, f"hours.{r}", v, 0, 20) for r, v in hours.items()}
+        else:
+            self.hours = check_number(k, "hours", hours, 0, 20)
+        self.session_cost = None if session_cost is None else check_number(k, "session_cost", session_cost, 0, 5000)
+
+    def hours_per_person(self, model: PCNModel) -> np.ndarray:
+        """Protected hours of every staff row this week (0 outside the target)."""
+        mask = self.target(model)
+        if isinstance(self.hours, dict):
+            by_role = np.zeros(len(ROLE_KEYS))
+            for r, v in self.hours.items():
+                by_role[ROLE_INDEX[r]] = v
+            h = by_role[model.staff.role[: model.staff.n]]
+        else:
+            h = np.full(model.staff.n, self.hours)
+        return np.where(mask, h, 0.0)
+
+    def apply(self, model: PCNModel, levers: Levers) -> None:
+        h = self.hours_per_person(model)
+        if not h.any():
+            return
+        C.add_staff(levers, "protected_hours", h > 0, h)
+        # The model adds protected hours to the GP sessions used (and so to lost appointments); here we
+        # only price them.
+        unit = gp_session_cost(model) if self.session_cost is None else self.session_cost
+        levers.cost += float(h.sum()) / model.params.hours_per_session * unit
+
+
+class PeerSupport(Intervention):
+    """A peer-support network for a role across networks.
+
+    Parameters
+    ----------
+    strength : float
+        Peer-support tie strength each member gains from the network (default 1.0, about two good
+        same-profession colleagues; assumption), added to their own same-profession ties.
+    hours_per_month : float
+        Members' time in peer sessions (default 2 hours a month; assumption), costed at their
+        employment cost.
+    fee_per_member_year : float
+        GBP a member-year for facilitation and membership (default 150; assumption).
+    """
+
+    kind = "peer_support"
+    FIELDS = ("strength", "hours_per_month", "fee_per_member_year")
+
+    def __init__(self, *, strength: float = 1.0, hours_per_month: float = 2.0, fee_per_member_year: float = 150.0,
+                 **common: Any) -> None:
+        super().__init__(**common)
+        k = self.kind
+        self.strength = check_number(k, "strength", strength, 0, 20)
+        self.hours_per_month = check_number(k, "hours_per_month", hours_per_month, 0, 80)
+        self.fee_per_member_year = check_number(k, "fee_per_member_year", fee_per_member_year, 0, 1e5)
+
+    def apply(self, model: PCNModel, levers: Levers) -> None:
+        mask = self.target(model)
+        if not mask.any():
+            return
+        C.add_staff(levers, "peer_bonus", mask, self.strength)
+        cost, sessions = staff_time(model, mask, self.hours_per_month * 12 / 52.18)
+        levers.cost += cost + self.fee_per_member_year / 52.18 * float(mask.sum())
+        levers.gp_sessions += sessions
+
+
+class RoleClarity(Intervention):
+    """Role clarity and induction for new starters.
+
+    Parameters
+    ----------
+    cut : float
+        Share by which the job discrepancy a new starter drifts towards is cut (default 0.5; assumption:
+        a clear job plan halves the work outside the role, E12).
+    weeks : int
+        Weeks after starting that the induction covers (default 52).
+    cost_per_starter : float
+        GBP per new starter (default 1,000; assumption: about 15 hours of the starter's time, 2 hours of
+        a GP's and a programme coordinator's time), charged evenly over ``weeks``.
+    """
+
+    kind = "role_clarity"
+    FIELDS = ("cut", "weeks", "cost_per_starter")
+
+    def __init__(self, *, cut: float = 0.5, weeks: int = 52, cost_per_starter: float = 1000.0, **common: Any) -> None:
+        super().__init__(**common)
+        k = self.kind
+        self.cut = check_number(k, "cut", cut, 0, 1)
+        self.weeks = check_number(k, "weeks", weeks, 1, 520, integer=True)
+        self.cost_per_starter = check_number(k, "cost_per_starter", cost_per_starter, 0, 1e5)
+
+    def new_starters(self, model: PCNModel) -> np.ndarray:
+        s = model.staff
+        tenure = model.week - s.hire_week[: s.n]
+        return self.target(model) & (tenure < self.weeks) & (tenure >= 0)
+
+    def apply(self, model: PCNModel, levers: Levers) -> None:
+        mask = self.new_starters(model)
+        if not mask.any():
+            return
+        cut = levers.staff("discrepancy_cut")
+        cut[mask] = np.maximum(cut[mask], self.cut)
+        levers.cost += self.cost_per_starter / self.weeks * float(mask.sum())
