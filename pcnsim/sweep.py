@@ -621,7 +621,10 @@ class ResultStore:
         from pcnsim import __version__
 
         (folder / "runs").mkdir()
-        (folder / "spec.toml").write_text(spec.text or _spec_toml(spec), encoding="utf-8")
+        (folder / "spec.toml").write_text(
+            f"# Sweep spec as given ({spec.source}); a scenario path in it is relative to that file.\n"
+            f"# The resolved base scenario is in scenario.toml beside this file.\n" + (spec.text or _spec_toml(spec)),
+            encoding="utf-8")
         (folder / "scenario.toml").write_text(
             "# Base scenario of the sweep, every parameter resolved (swept parameters vary by run).\n"
             + spec.scenario.to_toml(resolved=True, version=__version__), encoding="utf-8")
@@ -844,10 +847,15 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *, wo
         with tqdm(total=len(tasks), initial=len(done), unit="run", desc=f"sweep {spec.name}", disable=not progress,
                   dynamic_ncols=True, smoothing=0.05, file=sys.stderr) as bar:
             if pending:
-                for rows in executor.map_unordered(run_batch, payload, batches):
-                    store.write_batch(rows, schema)
-                    n_new += len(rows)
-                    bar.update(len(rows))
+                try:
+                    for rows in executor.map_unordered(run_batch, payload, batches):
+                        store.write_batch(rows, schema)
+                        n_new += len(rows)
+                        bar.update(len(rows))
+                except Exception as e:
+                    e.add_note(f"pcnsim sweep: {len(done) + n_new:,} of {len(tasks):,} runs are safely in {out}/runs; "
+                               "fix the cause and rerun the same command to do the rest")
+                    raise
         return SweepReport(out=out, total=len(tasks), done_before=len(done), done_now=n_new,
                            seconds=time.perf_counter() - t0, executor=executor.kind)
     finally:
