@@ -534,12 +534,16 @@ def plot_bands(bands: pd.DataFrame, names: Sequence[str], series: Sequence[str] 
     import matplotlib
 
     matplotlib.use("Agg", force=False)
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
     series = list(series or SERIES)
     ncol = 3
     nrow = math.ceil(len(series) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 3.6 * nrow), constrained_layout=True, squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 3.6 * nrow), squeeze=False)
+    # a fixed layout: matplotlib's constrained layout takes seconds per figure
+    fig.subplots_adjust(left=0.06, right=0.98, top=1 - 0.75 / (3.6 * nrow), bottom=0.35 / (3.6 * nrow) + 0.02,
+                        wspace=0.25, hspace=0.45)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, s in zip(axes.ravel(), series, strict=False):
         for k, name in enumerate(names):
@@ -553,6 +557,9 @@ def plot_bands(bands: pd.DataFrame, names: Sequence[str], series: Sequence[str] 
         ax.set_title(SERIES.get(s, s), fontsize=10)
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=8)
+        loc = mdates.AutoDateLocator(maxticks=7)
+        ax.xaxis.set_major_locator(loc)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
     for ax in axes.ravel()[len(series):]:
         ax.set_visible(False)
     axes.ravel()[0].legend(fontsize=8, loc="best")
@@ -571,8 +578,12 @@ def plot_forest(differences: pd.DataFrame, names: Sequence[str], outcomes: Seque
     arms = list(names[1:])
     ncol = 3
     nrow = math.ceil(len(outcomes) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 1.0 + (0.45 * max(len(arms), 1) + 1.2) * nrow),
-                             constrained_layout=True, squeeze=False)
+    width = 5.2 * ncol
+    height = 0.9 + (0.4 * max(len(arms), 1) + 1.0) * nrow
+    fig, axes = plt.subplots(nrow, ncol, figsize=(width, height), squeeze=False, sharey=True)
+    left = min(0.45, (0.25 + 0.065 * max((len(a) for a in arms), default=4)) / width)
+    fig.subplots_adjust(left=left, right=0.98, top=1 - 0.9 / height, bottom=0.35 / height, wspace=0.12,
+                        hspace=min(0.9, 0.75 / (0.4 * max(len(arms), 1) + 0.3)))
     for ax, o in zip(axes.ravel(), outcomes, strict=False):
         label, unit = OUTCOMES[o]
         scale = 100.0 if unit == "share" else (1e-3 if unit == "GBP" else 1.0)
@@ -609,7 +620,7 @@ def _check_int(name: str, v: Any, lo: int, hi: int) -> None:
 
 
 def experiment_main(name: str, scenarios: Sequence[str | Path], argv: Sequence[str] | None = None, *,
-                    question: str = "", replicates: int = 40, quick_replicates: int = 3, quick_weeks: int = 104) -> Comparison:
+                    question: str = "", replicates: int = 40, quick_replicates: int = 2, quick_weeks: int = 78) -> Comparison:
     """Command line of an experiment script: ``[--quick] [--replicates N] [--workers N] [--seed N] [--out DIR]``.
 
     Runs :func:`compare` on ``scenarios`` (paths relative to the script's folder are fine), prints the

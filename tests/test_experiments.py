@@ -1,0 +1,38 @@
+"""Every experiment script runs in quick mode and writes its tables and figures."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
+SCRIPTS = sorted(p for p in EXPERIMENTS.glob("*.py") if not p.name.startswith("_"))
+
+
+def _load(path: Path):
+    spec = importlib.util.spec_from_file_location(f"experiment_{path.stem}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_there_is_a_script_for_every_headline_question():
+    assert {p.stem for p in SCRIPTS} >= {"pandemic_vaccination", "supervision", "base_practice", "team_days",
+                                         "org_development", "london_weighting", "flexible_role_mix", "combined_package"}
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[p.stem for p in SCRIPTS])
+def test_experiment_runs_in_quick_mode(script, tmp_path):
+    mod = _load(script)
+    assert all(Path(s).exists() for s in mod.SCENARIOS), "every scenario file of the experiment exists"
+    out = tmp_path / script.stem
+    cmp = mod.main(["--quick", "--quiet", "--out", str(out)])
+    assert cmp.meta["replicates"] == 2 and cmp.meta["weeks"] == 78
+    runs = pd.read_csv(out / "runs.csv")
+    assert len(runs) == 2 * len(mod.SCENARIOS)
+    diffs = pd.read_csv(out / "differences.csv")
+    assert set(diffs["scenario"]) == set(cmp.names[1:])
+    assert (out / "timeseries.png").stat().st_size > 0 and (out / "forest.png").stat().st_size > 0
