@@ -340,13 +340,17 @@ def _png(fig: Any) -> bytes:
     return buf.getvalue()
 
 
+def _run_key(model: PCNModel) -> int:
+    return getattr(model, "run_id", id(model))
+
+
 @solara.component
 def Charts(model: AppModel) -> None:
     """Headcount, leavers, belonging and intention to leave, redrawn every week."""
     update_counter.get()
-    weeks = getattr(model, "weeks_total", DEFAULT_WEEKS)
-    png = solara.use_memo(lambda: _png(app_views.charts_figure(model, weeks)),
-                          [getattr(model, "run_id", id(model)), model.week])
+    view = solara.use_memo(lambda: app_views.ChartsView(model, getattr(model, "weeks_total", DEFAULT_WEEKS)),
+                           [_run_key(model)])
+    png = solara.use_memo(lambda: _png(view.update(model)), [_run_key(model), model.week])
     rw.Image(value=png, format="png", layout=IMAGE_LAYOUT)
 
 
@@ -354,8 +358,8 @@ def Charts(model: AppModel) -> None:
 def NetworkView(model: AppModel) -> None:
     """The team as a network, redrawn every week."""
     update_counter.get()
-    png = solara.use_memo(lambda: _png(app_views.network_figure(model)),
-                          [getattr(model, "run_id", id(model)), model.week])
+    view = solara.use_memo(lambda: app_views.NetworkView(model), [_run_key(model)])
+    png = solara.use_memo(lambda: _png(view.update(model)), [_run_key(model), model.week])
     rw.Image(value=png, format="png", layout=IMAGE_LAYOUT)
 
 

@@ -82,79 +82,102 @@ def history(model: PCNModel) -> dict[str, np.ndarray]:
 
 
 # ---------------------------------------------------------------------------------------------- charts
-def charts_figure(model: PCNModel, weeks: int | None = None) -> Figure:
+class ChartsView:
     """Four small charts: staff in post, leavers, belonging and intention to leave (ARRS staff).
+
+    Built once per run (axes, ticks, shading, legends) and updated week by week with :meth:`update`,
+    which only replaces the data: rebuilding the axes every week costs most of the drawing time.
 
     Parameters
     ----------
     model : PCNModel
-        The model being shown; its ``datacollector`` holds one row per week.
+        The run to show (its parameters and interventions fix the shading).
     weeks : int, optional
         Length of the run in weeks, to fix the time axis (default: the weeks run so far, at least 52).
 
-    Returns
-    -------
-    matplotlib.figure.Figure
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
         6 x 4.4 inches. Weeks of pandemic remote working are shaded pink, weeks with an intervention
-        running green.
+        running green; the time axis is in years.
     """
-    h = history(model)
-    x = h["year"]
-    n = len(x)
-    weeks = max(weeks or 0, n - 1, 52)
-    x0, x1 = float(year_of(model, 0)), float(year_of(model, weeks))
-    fig = Figure(figsize=(6.0, 4.4), dpi=90)
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.08, top=0.93, wspace=0.22, hspace=0.3)
-    axs = fig.subplots(2, 2, sharex=True)
-    (a_head, a_leave), (a_bel, a_int) = axs
 
-    a_head.plot(x, h["Headcount"], color="#444444", label="all staff")
-    a_head.plot(x, h["ARRS headcount"], color="#2ca02c", label="new (ARRS) roles")
-    a_head.set_title("Staff in post", fontsize=10.5)
-    a_head.set_ylim(0, max(10.0, 1.15 * float(np.nanmax(h["Headcount"]))))
+    def __init__(self, model: PCNModel, weeks: int | None = None) -> None:
+        self.weeks = weeks = max(weeks or 0, model.week, 52)
+        x0, x1 = float(year_of(model, 0)), float(year_of(model, weeks))
+        fig = self.figure = Figure(figsize=(6.0, 4.4), dpi=90)
+        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.08, top=0.93, wspace=0.22, hspace=0.3)
+        axs = self.axes = fig.subplots(2, 2, sharex=True)
+        (a_head, a_leave), (a_bel, a_int) = axs
+        self.head = a_head.plot([], [], color="#444444", label="all staff")[0]
+        self.arrs = a_head.plot([], [], color="#2ca02c", label="new (ARRS) roles")[0]
+        a_head.set_title("Staff in post", fontsize=10.5)
+        # one line per week with leavers (a LineCollection: much faster to draw than bars)
+        self.leave_bars = a_leave.vlines([], 0, [], color="#d62728", alpha=0.45, lw=2, label="each week")
+        self.leave_roll = a_leave.plot([], [], color="#d62728", label=f"last {QUARTER} weeks")[0]
+        a_leave.set_title("Leavers", fontsize=10.5)
+        self.belonging = a_bel.plot([], [], color="#1f77b4")[0]
+        a_bel.set_title("Belonging, ARRS staff (0 to 1)", fontsize=10.5)
+        a_bel.set_ylim(0, 1)
+        self.intending = a_int.plot([], [], color="#ff7f0e")[0]
+        a_int.set_title("Intend to leave within a year, ARRS", fontsize=10.5)
+        a_int.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
 
-    leavers = h["Leavers"]
-    nz = leavers > 0  # one line per week with leavers (a LineCollection: much faster to draw than bars)
-    a_leave.vlines(x[nz], 0, leavers[nz], color="#d62728", alpha=0.45, lw=2, label="each week")
-    roll = np.convolve(leavers, np.ones(QUARTER), mode="full")[:n]
-    a_leave.plot(x, roll, color="#d62728", label=f"last {QUARTER} weeks")
-    a_leave.set_title("Leavers", fontsize=10.5)
-    a_leave.set_ylim(0, max(4.0, 1.2 * float(roll.max(initial=0))))
+        p = model.params
+        spans = []
+        if p.pandemic_start < p.pandemic_end and _year_of_date(p.pandemic_start) < x1:
+            spans.append((_year_of_date(p.pandemic_start), _year_of_date(p.pandemic_end), PANDEMIC_COLOUR, "pandemic"))
+        for iv in model.interventions:
+            a, b = _as_date(model, iv.start), _as_date(model, iv.end)
+            spans.append((_year_of_date(a), _year_of_date(b) if b else x1, INTERVENTION_COLOUR, "intervention"))
+        for ax in axs.ravel():
+            for a, b, colour, _ in spans:
+                ax.axvspan(a, b, color=colour, alpha=0.5, lw=0, zorder=0)
+            ax.set_xlim(x0, x1)
+            ax.tick_params(labelsize=8.5)
+            ax.grid(alpha=0.3)
+            ax.xaxis.set_major_locator(MultipleLocator(1.0))
+            ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:.0f}")
+        handles, labels = a_head.get_legend_handles_labels()
+        for colour, name in ((PANDEMIC_COLOUR, "pandemic"), (INTERVENTION_COLOUR, "intervention")):
+            if any(s[3] == name for s in spans):
+                handles.append(Line2D([], [], color=colour, lw=6))
+                labels.append(name)
+        a_head.legend(handles, labels, fontsize=7, loc="lower right")
+        a_leave.legend(fontsize=7, loc="upper left")
 
-    none = h["ARRS headcount"] <= 0  # no ARRS staff in post: nothing to average
-    a_bel.plot(x, np.where(none, np.nan, h["Belonging (ARRS mean)"]), color="#1f77b4")
-    a_bel.set_title("Belonging, ARRS staff (0 to 1)", fontsize=10.5)
-    a_bel.set_ylim(0, 1)
+    def update(self, model: PCNModel) -> Figure:
+        """Show the weeks run so far; returns the figure."""
+        h = history(model)
+        x = h["year"]
+        (a_head, a_leave), (_a_bel, a_int) = self.axes
+        self.head.set_data(x, h["Headcount"])
+        self.arrs.set_data(x, h["ARRS headcount"])
+        a_head.set_ylim(0, _nice_top(1.15 * float(np.nanmax(h["Headcount"])), 10.0))
+        leavers = h["Leavers"]
+        nz = leavers > 0
+        xs = x[nz]
+        self.leave_bars.set_segments(np.stack([np.column_stack([xs, np.zeros_like(xs)]),
+                                               np.column_stack([xs, leavers[nz]])], axis=1))
+        roll = np.convolve(leavers, np.ones(QUARTER), mode="full")[: len(x)]
+        self.leave_roll.set_data(x, roll)
+        a_leave.set_ylim(0, _nice_top(1.2 * float(roll.max(initial=0)), 4.0))
+        none = h["ARRS headcount"] <= 0  # no ARRS staff in post: nothing to average
+        self.belonging.set_data(x, np.where(none, np.nan, h["Belonging (ARRS mean)"]))
+        share = np.where(none, np.nan, h["Intending to leave (ARRS share)"])
+        self.intending.set_data(x, share)
+        a_int.set_ylim(0, _nice_top(1.1 * float(np.nanmax(share, initial=0)), 0.5, step=0.1))
+        return self.figure
 
-    share = np.where(none, np.nan, h["Intending to leave (ARRS share)"])
-    a_int.plot(x, share, color="#ff7f0e")
-    a_int.set_title("Intend to leave within a year, ARRS", fontsize=10.5)
-    a_int.set_ylim(0, max(0.5, 1.1 * float(np.nanmax(share, initial=0))))
-    a_int.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
 
-    p = model.params
-    spans = []
-    if p.pandemic_start < p.pandemic_end and _year_of_date(p.pandemic_start) < x1:
-        spans.append((_year_of_date(p.pandemic_start), _year_of_date(p.pandemic_end), PANDEMIC_COLOUR, "pandemic"))
-    for iv in model.interventions:
-        a, b = _as_date(model, iv.start), _as_date(model, iv.end)
-        spans.append((_year_of_date(a), _year_of_date(b) if b else x1, INTERVENTION_COLOUR, "intervention"))
-    for ax in axs.ravel():
-        for a, b, colour, _ in spans:
-            ax.axvspan(a, b, color=colour, alpha=0.5, lw=0, zorder=0)
-        ax.set_xlim(x0, x1)
-        ax.tick_params(labelsize=8.5)
-        ax.grid(alpha=0.3)
-        ax.xaxis.set_major_locator(MultipleLocator(1.0))
-        ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:.0f}")
-    handles, labels = a_head.get_legend_handles_labels()
-    for colour, name in ((PANDEMIC_COLOUR, "pandemic"), (INTERVENTION_COLOUR, "intervention")):
-        if any(s[3] == name for s in spans):
-            handles.append(Line2D([], [], color=colour, lw=6))
-            labels.append(name)
-    a_head.legend(handles, labels, fontsize=7, loc="lower right")
-    a_leave.legend(fontsize=7, loc="upper left")
-    return fig
+def _nice_top(value: float, floor: float, step: float = 5.0) -> float:
+    """An axis top at least ``floor``, rounded up to a multiple of ``step`` (so it changes rarely)."""
+    return max(floor, float(np.ceil(value / step) * step))
+
+
+def charts_figure(model: PCNModel, weeks: int | None = None) -> Figure:
+    """The charts of :class:`ChartsView` for the weeks run so far (a new figure)."""
+    return ChartsView(model, weeks).update(model)
 
 
 # ---------------------------------------------------------------------------------------------- network
@@ -203,81 +226,112 @@ def staff_positions(model: PCNModel, ids: np.ndarray, network: int = 0) -> np.nd
     return pos + _jitter(ids, 1.0) * radius[:, None]
 
 
-def network_figure(model: PCNModel, network: int = 0) -> Figure:
+class NetworkView:
     """The team as a network: who is in post, where, how strongly tied, and who is leaving.
 
     Nodes are staff, coloured by profession (``roles.py``), sized by their sense of belonging and faded
-    by the share of the week they work from home. Grey lines are ties, thicker and darker when stronger.
-    A red ring marks someone working their notice; a grey cross drifting out marks someone who has left
-    in the last ``FADE_WEEKS`` weeks.
+    by the share of the week they work from home; core staff sit in their practice's disc, ARRS staff
+    where their sessions take them (see :func:`staff_positions`). Grey lines are ties, thicker and darker
+    when stronger. A red ring marks someone working their notice; a grey cross drifting out marks someone
+    who has left in the last ``FADE_WEEKS`` weeks.
+
+    Built once per run and updated week by week with :meth:`update` (only the data change).
+
+    Parameters
+    ----------
+    model : PCNModel
+        The run to show.
+    network : int
+        Which network of the model to draw (the app has one).
     """
-    s = model.staff
-    n = s.n
-    rows = np.arange(n)
-    in_net = s.network[:n] == network
-    act = rows[s.active[:n] & in_net]
-    left = rows[(~s.active[:n]) & in_net & (s.leave_week[:n] >= model.week - FADE_WEEKS) & (s.leave_week[:n] >= 0)]
-    n_prac = int(model.net_n_prac[network])
-    centres = practice_centres(n_prac)
 
-    fig = Figure(figsize=(6.0, 4.4), dpi=90)
-    ax = fig.add_axes((0.0, 0.0, 0.68, 0.92))
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    lim = 1.0 + PRACTICE_RADIUS + 0.35
-    ax.set_xlim(-lim, lim)
-    ax.set_ylim(-lim, lim)
-    for k, (cx, cy) in enumerate(centres):
-        ax.add_patch(_circle((cx, cy), PRACTICE_RADIUS))
-        # label just outside the disc, away from the network's centre
-        d = np.array([cx, cy]) / np.hypot(cx, cy) if n_prac > 1 else np.array([0.0, 1.0])
-        lx, ly = np.array([cx, cy]) + d * (PRACTICE_RADIUS + 0.13)
-        ax.text(lx, ly, f"Practice {k + 1}", ha="center", va="center", fontsize=8, color="#555555")
+    def __init__(self, model: PCNModel, network: int = 0) -> None:
+        self.network = network
+        n_prac = int(model.net_n_prac[network])
+        fig = self.figure = Figure(figsize=(6.0, 4.4), dpi=90)
+        ax = self.ax = fig.add_axes((0.0, 0.0, 0.68, 0.92))
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        lim = 1.0 + PRACTICE_RADIUS + 0.35
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+        for k, (cx, cy) in enumerate(practice_centres(n_prac)):
+            ax.add_patch(_circle((cx, cy), PRACTICE_RADIUS))
+            # label just outside the disc, away from the network's centre
+            d = np.array([cx, cy]) / np.hypot(cx, cy) if n_prac > 1 else np.array([0.0, 1.0])
+            lx, ly = np.array([cx, cy]) + d * (PRACTICE_RADIUS + 0.13)
+            ax.text(lx, ly, f"Practice {k + 1}", ha="center", va="center", fontsize=8, color="#555555")
+        self.ties = LineCollection(np.empty((0, 2, 2)), zorder=1)
+        ax.add_collection(self.ties)
+        self.staff = ax.scatter(np.empty(0), np.empty(0), zorder=3)
+        self.leavers = ax.scatter(np.empty(0), np.empty(0), marker="x", zorder=2)
+        self.title = ax.set_title("", fontsize=11, loc="left")
+        self._legend_roles: tuple[int, ...] | None = None
 
-    pos_of = np.zeros((n + 1, 2))
-    if len(act):
+    def update(self, model: PCNModel) -> Figure:
+        """Show the team as it is now; returns the figure."""
+        s, network = model.staff, self.network
+        n = s.n
+        rows = np.arange(n)
+        in_net = s.network[:n] == network
+        act = rows[s.active[:n] & in_net]
+        gone = rows[(~s.active[:n]) & in_net & (s.leave_week[:n] >= 0) & (s.leave_week[:n] >= model.week - FADE_WEEKS)]
+        pos_of = np.zeros((n + 1, 2))
         pos_of[act] = staff_positions(model, act, network)
-        # ties: each pair once, both ends in post
+        # ties: each pair once, both ends in post, weakest drawn first
         tj, tw = s.tie_j[act], s.tie_w[act]
         src = np.repeat(act, tj.shape[1])
         dst, w = tj.ravel(), tw.ravel()
         ok = (dst > src) & (w >= MIN_TIE)
         ok[ok] &= s.active[dst[ok]]
-        src, dst, w = src[ok], dst[ok], w[ok]
-        if len(w):
-            order = np.argsort(w)
-            src, dst, w = src[order], dst[order], w[order]
-            segs = np.stack([pos_of[src], pos_of[dst]], axis=1)
-            colours = np.zeros((len(w), 4))
-            colours[:, :3] = 0.25
-            colours[:, 3] = 0.08 + 0.5 * w
-            ax.add_collection(LineCollection(segs, linewidths=0.3 + 2.2 * w, colors=colours, zorder=1))
-        role = s.role[act]
-        rgba = _rgba(ROLE_COLOURS[role])
+        order = np.argsort(w[ok])
+        src, dst, w = src[ok][order], dst[ok][order], w[ok][order]
+        colours = np.zeros((len(w), 4))
+        colours[:, :3] = 0.25
+        colours[:, 3] = 0.08 + 0.5 * w
+        self.ties.set_segments(np.stack([pos_of[src], pos_of[dst]], axis=1))
+        self.ties.set_color(colours)
+        self.ties.set_linewidth(0.3 + 2.2 * w)
+        # people in post
+        rgba = _rgba(ROLE_COLOURS[s.role[act]])
         rgba[:, 3] = 1.0 - 0.6 * np.clip(s.remote[act], 0, 1)
-        size = 12 + 70 * np.clip(s.belonging[act], 0, 1)
         notice = s.notice_left[act] >= 0
-        edge = np.where(notice[:, None], np.array([[0.85, 0.0, 0.0, 1.0]]), np.array([[1.0, 1.0, 1.0, 0.9]]))
-        ax.scatter(pos_of[act, 0], pos_of[act, 1], s=size, c=rgba, edgecolors=edge,
-                   linewidths=np.where(notice, 1.8, 0.5), zorder=3)
-    if len(left):
-        p = staff_positions(model, left, network)
-        age = (model.week - s.leave_week[left]).astype(float)
-        out = p / np.maximum(np.hypot(p[:, 0], p[:, 1]), 0.2)[:, None]
-        p = p + out * (0.12 * age)[:, None]
-        rgba = _rgba(np.full(len(left), "#777777"))
-        rgba[:, 3] = np.clip(0.9 * (1 - age / (FADE_WEEKS + 1)), 0.05, 1)
-        ax.scatter(p[:, 0], p[:, 1], s=30, c=rgba, marker="x", linewidths=1.2, zorder=2)
+        self.staff.set_offsets(pos_of[act])
+        self.staff.set_sizes(12 + 70 * np.clip(s.belonging[act], 0, 1))
+        self.staff.set_facecolor(rgba)
+        self.staff.set_edgecolor(np.where(notice[:, None], [[0.85, 0.0, 0.0, 1.0]], [[1.0, 1.0, 1.0, 0.9]]))
+        self.staff.set_linewidth(np.where(notice, 1.8, 0.5))
+        # leavers drift outwards and fade
+        p = staff_positions(model, gone, network)
+        age = (model.week - s.leave_week[gone]).astype(float)
+        p = p + p / np.maximum(np.hypot(p[:, 0], p[:, 1]), 0.2)[:, None] * (0.12 * age)[:, None]
+        grey = _rgba(np.full(len(gone), "#777777"))
+        grey[:, 3] = np.clip(0.9 * (1 - age / (FADE_WEEKS + 1)), 0.05, 1)
+        self.leavers.set_offsets(p)
+        self.leavers.set_sizes(np.full(len(gone), 30.0))
+        self.leavers.set_facecolor(grey)
+        self.leavers.set_edgecolor(grey)
+        self.leavers.set_linewidth(1.2)
+        self._update_legend(tuple(sorted(set(s.role[act].tolist()))))
+        self.title.set_text(f"The team in week {model.week}: {len(act)} in post")
+        return self.figure
 
-    present = sorted(set(s.role[act].tolist()))
-    handles = [Line2D([], [], marker="o", ls="", color=ROLES[r].colour, label=ROLES[r].label) for r in present]
-    handles += [
-        Line2D([], [], marker="o", ls="", mfc="white", mec="#d90000", mew=1.8, label="working their notice"),
-        Line2D([], [], marker="x", ls="", color="#777777", label="left (fading out)"),
-    ]
-    ax.legend(handles=handles, fontsize=7.5, loc="upper left", bbox_to_anchor=(0.97, 1.0), handletextpad=0.2, labelspacing=0.3, frameon=False)
-    ax.set_title(f"The team in week {model.week}: {len(act)} in post", fontsize=11, loc="left")
-    return fig
+    def _update_legend(self, present: tuple[int, ...]) -> None:
+        if present == self._legend_roles:
+            return
+        self._legend_roles = present
+        handles = [Line2D([], [], marker="o", ls="", color=ROLES[r].colour, label=ROLES[r].label) for r in present]
+        handles += [
+            Line2D([], [], marker="o", ls="", mfc="white", mec="#d90000", mew=1.8, label="working their notice"),
+            Line2D([], [], marker="x", ls="", color="#777777", label="left (fading out)"),
+        ]
+        self.ax.legend(handles=handles, fontsize=7.5, loc="upper left", bbox_to_anchor=(0.97, 1.0),
+                       handletextpad=0.2, labelspacing=0.3, frameon=False)
+
+
+def network_figure(model: PCNModel, network: int = 0) -> Figure:
+    """The network view of :class:`NetworkView` as it is now (a new figure)."""
+    return NetworkView(model, network).update(model)
 
 
 def _circle(xy: tuple[float, float], r: float) -> Any:

@@ -271,12 +271,16 @@ def test_app_in_a_real_browser_offline(app_url, tmp_path):
                 old = network.get_attribute("src")
                 t0 = time.perf_counter()
                 step.click()
-                # redrawn: the counter shows the new week and the network view (titled with the week) is new
-                expect(page.get_by_text(time_is(week))).to_be_visible(timeout=30_000)
+                # redrawn: the counter shows the new week and the network view (titled with the week) is a
+                # new, loaded image (polled every animation frame, so the time is not rounded up)
                 page.wait_for_function(
-                    "old => { const i = document.querySelectorAll('.vue-grid-item img')[1];"
-                    " return i.src !== old && i.complete && i.naturalWidth > 0; }", arg=old, timeout=30_000)
+                    "([week, old]) => { const i = document.querySelectorAll('.vue-grid-item img')[1];"
+                    " const t = Array.from(document.querySelectorAll('.v-navigation-drawer *'))"
+                    ".some(e => e.childElementCount === 0 && new RegExp(`^Time: ${week}(\\.0)?$`).test(e.textContent));"
+                    " return t && i.src !== old && i.complete && i.naturalWidth > 0; }",
+                    arg=[week, old], timeout=30_000)
                 timings.append(time.perf_counter() - t0)
+                expect(page.get_by_text(time_is(week))).to_be_visible()
             expect(page.get_by_text("Week 5:")).to_be_visible()
             page.wait_for_timeout(300)
             assert hashlib.sha1(charts.screenshot()).hexdigest() != chart_before, "the charts did not change"
@@ -301,6 +305,19 @@ def test_app_in_a_real_browser_offline(app_url, tmp_path):
             expect(page.get_by_role("heading", name="The vaccination programme")).to_be_visible()
             vacc = page.get_by_role("checkbox", name=INTERVENTIONS["shared_vaccination"])
             expect(vacc).to_be_checked()
+
+            # Play runs on by itself until paused; Reset restarts the same scenario (not the default one)
+            page.get_by_role("button", name="▶", exact=True).click()
+            page.wait_for_function(
+                "() => Array.from(document.querySelectorAll('.v-navigation-drawer *')).some(e =>"
+                " e.childElementCount === 0 && /^Time: ([3-9]|[1-9][0-9]+)(\\.0)?$/.test(e.textContent))",
+                timeout=30_000)
+            page.get_by_role("button", name="❚❚", exact=True).click()
+            expect(page.get_by_role("button", name="▶", exact=True)).to_be_visible()
+            page.get_by_role("button", name="Reset", exact=True).click()
+            expect(page.get_by_text(time_is(0))).to_be_visible(timeout=20_000)
+            expect(page.get_by_role("heading", name="The vaccination programme")).to_be_visible()
+            expect(page.get_by_text("Week 0:")).to_be_visible()
 
             # run into the programme: 25 weeks a click (SolaraViz's render interval), then a screenshot
             interval = page.get_by_role("slider", name="Render Interval (steps)")
