@@ -93,11 +93,12 @@ PRESETS: dict[str, Preset] = {p.key: p for p in (
            params={"pandemic_start": NO_PANDEMIC, "pandemic_end": NO_PANDEMIC}),
     Preset("vaccination", "The vaccination programme",
            "The pandemic, and from 8 December 2020 joint vaccination clinics where staff from every "
-           "practice and profession work side by side a few hours a week: new ties across silos (E24).",
+           "practice and profession work side by side, a session every other week: new ties across "
+           "practices and professions (E24).",
            interventions=(_VACCINATION,)),
     Preset("supervision", "Protected supervision",
-           "Every ARRS staff member gets two protected hours of clinical supervision a week, paid for in "
-           "GP time (E11, E16, E17).", interventions=(_SUPERVISION,)),
+           "Every ARRS staff member gets up to two protected hours of GP supervision a week (as much as "
+           "their role needs), paid for in GP time and so in appointments (E11, E16, E17).", interventions=(_SUPERVISION,)),
     Preset("more_gp_time", "More GP time for supervision",
            "The network gives supervision six GP sessions a week instead of 2.5 (E17): more support, "
            "fewer GP appointments.", params={"gp_supervision_sessions": 6.0}),
@@ -370,13 +371,13 @@ def Story(model: AppModel) -> None:
     # plain elements, not solara.Markdown: Markdown loads KaTeX from a CDN, which is not installed
     settings = getattr(model, "settings", None)
     lines = app_views.story_lines(model)
-    with solara.Column(gap="4px", classes=["pcnsim-story"], style={"height": "100%", "overflow-y": "auto"}):
+    with solara.Column(gap="4px", classes=["pcnsim-story"], style={"height": "100%", "overflow-y": "auto", "font-size": "0.9em", "line-height": "1.35"}):
         if settings is not None:
             solara.v.Html(tag="h3", children=[settings.preset_info.title])
-            solara.v.Html(tag="p", children=[settings.preset_info.story], style_="color: #555;")
-        solara.v.Html(tag="p", children=[lines[0]], style_="font-weight: bold; margin-bottom: 4px;")
+            solara.v.Html(tag="p", children=[settings.preset_info.story], style_="color: #555; margin-bottom: 2px;")
+        solara.v.Html(tag="p", children=[lines[0]], style_="font-weight: bold; margin-bottom: 2px;")
         for line in lines[1:]:
-            solara.v.Html(tag="p", children=[line], style_="margin-bottom: 4px;")
+            solara.v.Html(tag="p", children=[line], style_="margin-bottom: 2px;")
 
 
 @solara.component

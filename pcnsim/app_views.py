@@ -74,10 +74,15 @@ def _year_of_date(d: dt.date) -> float:
 
 def history(model: PCNModel) -> dict[str, np.ndarray]:
     """The weekly outputs collected so far, as arrays (row 0: the start, before the first week), with
-    ``"year"``, the time axis in decimal years."""
-    df = model.datacollector.get_model_vars_dataframe()
-    out = {c: df[c].to_numpy(dtype=float) for c in df.columns}
-    out["year"] = year_of(model, np.arange(len(df)))
+    ``"year"``, the time axis in decimal years.
+
+    Read straight from the DataCollector's lists and cut to the shortest, so that a drawing made while
+    another thread is recording a week (SolaraViz's "Use Threads") never sees columns of unequal length.
+    """
+    cols = {k: list(v) for k, v in model.datacollector.model_vars.items()}
+    n = min((len(v) for v in cols.values()), default=0)
+    out = {k: np.asarray(v[:n], dtype=float) for k, v in cols.items()}
+    out["year"] = year_of(model, np.arange(n))
     return out
 
 
@@ -222,7 +227,7 @@ def staff_positions(model: PCNModel, ids: np.ndarray, network: int = 0) -> np.nd
     local = (first[:, None] + k[None, :]) % n_prac
     pos = np.einsum("ik,ikd->id", share, centres[local])
     core = ~model.roles.arrs[s.role[ids]]
-    radius = np.where(core, 0.85 * PRACTICE_RADIUS, 0.2)
+    radius = np.where(core, 0.85 * PRACTICE_RADIUS, 0.3)
     return pos + _jitter(ids, 1.0) * radius[:, None]
 
 
@@ -392,9 +397,9 @@ def story_lines(model: PCNModel) -> list[str]:
     """What is happening this week, in a few plain sentences: the date first, then one idea a line."""
     p, s = model.params, model.staff
     week, date = model.week, (model.date if model.week else p.start_date)
-    h = model.datacollector.get_model_vars_dataframe()
-    ago = h.iloc[max(len(h) - 1 - QUARTER, 0)]
-    now = h.iloc[-1]
+    h = history(model)
+    now = {k: v[-1] for k, v in h.items()}
+    ago = {k: v[max(len(v) - 1 - QUARTER, 0)] for k, v in h.items()}
     lines = [f"Week {week}: {date:%d %B %Y}."]
     if date < p.arrs_start:
         lines.append("The Additional Roles scheme has not started: the practices have only their GPs and nurses.")
@@ -411,8 +416,8 @@ def story_lines(model: PCNModel) -> list[str]:
     gained = int(now["ARRS headcount"] - ago["ARRS headcount"])
     lines.append(f"In post: {len(ids)} people, {int((~arrs).sum())} GPs and nurses and {int(arrs.sum())} in the "
                  f"new ARRS roles ({gained:+d} in the last quarter).")
-    recent = int(h["Leavers"].iloc[-QUARTER:].sum()) if week else 0
-    total = int(h["Leavers"].iloc[1:].sum())
+    recent = int(h["Leavers"][-QUARTER:].sum()) if week else 0
+    total = int(h["Leavers"][1:].sum())
     notice = int((s.notice_left[ids] >= 0).sum())
     lines.append(f"{recent} left in the last {QUARTER} weeks ({total} since the start); "
                  f"{notice} {'is' if notice == 1 else 'are'} working their notice.")

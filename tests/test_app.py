@@ -91,6 +91,16 @@ def test_same_settings_same_run_and_the_seed_matters():
     assert np.array_equal(a, b) and not np.array_equal(a, c)
 
 
+def test_docs_list_every_preset_and_control():
+    from pcnsim.app import CONTROLS
+
+    text = (ROOT / "docs" / "app.md").read_text()
+    for p in PRESETS.values():
+        assert f"| {p.title} |" in text, p.title
+    for c in CONTROLS:
+        assert f"| {c.label} |" in text, c.label
+
+
 # ---------------------------------------------------------------------------------------------- drawings
 def dt_date(y, m, d):
     import datetime as dt
