@@ -1,7 +1,8 @@
 """Did shared vaccination work during the pandemic help keep ARRS staff (and what did the pandemic cost)?
 
-Runs ``pcnsim.experiments.compare`` on the scenario files below (the first is the baseline) and writes
-tables, figures and a report to ``results/experiments/pandemic_vaccination/``.
+Runs ``pcnsim.experiments.compare`` on the scenario files below (the first is the baseline), over 156 weeks
+(April 2019 to March 2022), and writes tables, figures and a report to
+``results/experiments/pandemic_vaccination/``.
 
 Usage: python experiments/pandemic_vaccination.py [--quick] [--replicates N] [--workers N] [--seed N] [--out DIR]
 """
@@ -21,8 +22,13 @@ SCENARIOS = [
 ]
 
 
+# Three years, to March 2022: the last 12 months (the window of 12-month retention) follow the main
+# vaccination campaign (December 2020 to September 2021) and the end of pandemic remote working (July 2021).
+WEEKS = 156
+
+
 def main(argv: Sequence[str] | None = None) -> Comparison:
-    return experiment_main("pandemic_vaccination", SCENARIOS, argv, question=__doc__.splitlines()[0])
+    return experiment_main("pandemic_vaccination", SCENARIOS, argv, question=__doc__.splitlines()[0], weeks=WEEKS)
 
 
 if __name__ == "__main__":

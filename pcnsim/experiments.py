@@ -620,12 +620,14 @@ def _check_int(name: str, v: Any, lo: int, hi: int) -> None:
 
 
 def experiment_main(name: str, scenarios: Sequence[str | Path], argv: Sequence[str] | None = None, *,
-                    question: str = "", replicates: int = 40, quick_replicates: int = 2, quick_weeks: int = 78) -> Comparison:
+                    question: str = "", replicates: int = 40, weeks: int | None = None, quick_replicates: int = 2,
+                    quick_weeks: int = 78) -> Comparison:
     """Command line of an experiment script: ``[--quick] [--replicates N] [--workers N] [--seed N] [--out DIR]``.
 
     Runs :func:`compare` on ``scenarios`` (paths relative to the script's folder are fine), prints the
-    report and writes the results to ``--out`` (default ``results/experiments/<name>``). ``--quick``
-    runs ``quick_replicates`` replicates of ``quick_weeks`` weeks: seconds, for tests.
+    report and writes the results to ``--out`` (default ``results/experiments/<name>``). ``weeks`` sets the
+    run length of every scenario (default: theirs). ``--quick`` runs ``quick_replicates`` replicates of
+    ``quick_weeks`` weeks: seconds, for tests.
     """
     import argparse
     import sys
@@ -641,7 +643,7 @@ def experiment_main(name: str, scenarios: Sequence[str | Path], argv: Sequence[s
     ap.add_argument("--quiet", action="store_true", help="no progress bar or report")
     args = ap.parse_args(argv)
     n = args.replicates or (quick_replicates if args.quick else replicates)
-    weeks = quick_weeks if args.quick else None
+    weeks = quick_weeks if args.quick else weeks
     try:
         cmp = compare(list(scenarios), replicates=n, workers=args.workers, seed=args.seed, weeks=weeks,
                       progress=not args.quiet)

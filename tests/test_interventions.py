@@ -135,6 +135,7 @@ def test_round_trips_dict_toml_and_repr(kind):
     ({"type": "peer_support", "roles": ["link_workers"]}, "roles"),
     ({"type": "london_weighting", "funded": "yes"}, "funded"),
     ({"type": "organisational_development", "networks": [-1]}, "networks"),
+    ({"type": "london_weighting", "roles": ["pharmacist"]}, "roles"),
 ])
 def test_bad_fields_fail_with_a_message_naming_the_field(item, field):
     with pytest.raises(PCNSimInputError) as e:

@@ -9,8 +9,12 @@ Life cycle (called by :class:`pcnsim.model.PCNModel`):
     any mechanism runs. It may only set levers (:class:`pcnsim.levers.Levers`) and add its cost; it never
     edits the model's parameters or anyone's leaving probability.
 
-Subclasses declare their own fields as keyword-only constructor arguments and list them in ``FIELDS``;
-``to_dict``/``from_dict`` round-trip them through scenario files, and ``repr`` recreates the object.
+Subclasses declare their own fields as keyword-only constructor arguments and list them in ``FIELDS``
+(validated with :func:`check_number` / :func:`check_bool`, so that bad values name the field and the
+allowed range); ``to_dict``/``from_dict`` round-trip them through scenario files, and ``repr`` recreates the
+object. Each adds its weekly cost in GBP to ``levers.cost`` (and GP sessions it uses to
+``levers.gp_sessions``). One intervention object may serve many models (every replicate of a scenario), so
+anything it must remember between weeks goes in :meth:`Intervention.state`, which is per model.
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ class Intervention:
     kind: ClassVar[str] = ""
     FIELDS: ClassVar[tuple[str, ...]] = ()  # subclass-specific fields, in repr order
     COMMON: ClassVar[tuple[str, ...]] = ("start", "end", "roles", "networks", "label")
+    NETWORK_LEVEL: ClassVar[bool] = False  # acts on whole networks: a 'roles' target makes no sense
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -86,6 +91,8 @@ class Intervention:
         self.end = _when(end, "end", self.kind)
         if self.end is not None and type(self.start) is type(self.end) and self.end <= self.start:
             raise PCNSimInputError(f"intervention {self.kind!r}: 'end' ({self.end}) must come after 'start' ({self.start})", field="end")
+        if roles is not None and self.NETWORK_LEVEL:
+            raise PCNSimInputError(f"intervention {self.kind!r} acts on whole networks: 'roles' is not allowed (target networks with 'networks')", field="roles")
         if roles is not None and (not isinstance(roles, (list, tuple)) or not all(isinstance(r, str) for r in roles)):
             raise PCNSimInputError(f"intervention {self.kind!r}: 'roles' must be a list of role keys, e.g. [\"pharmacist\"]; allowed roles: {', '.join(ROLE_KEYS)}", field="roles")
         if networks is not None and (not isinstance(networks, (list, tuple)) or not all(

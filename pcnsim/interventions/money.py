@@ -48,6 +48,7 @@ class LondonWeighting(Intervention):
     """
 
     kind = "london_weighting"
+    NETWORK_LEVEL = True
     FIELDS = ("uplift", "funded", "london_only")
 
     def __init__(self, *, uplift: float = round(INNER_LONDON_UPLIFT, 3), funded: bool = True, london_only: bool = True,

@@ -35,6 +35,7 @@ class OrganisationalDevelopment(Intervention):
     """
 
     kind = "organisational_development"
+    NETWORK_LEVEL = True
     FIELDS = ("vision_rate", "clarity_rate", "cost_per_network_year")
 
     def __init__(self, *, vision_rate: float = 0.01, clarity_rate: float = 0.01, cost_per_network_year: float = 20_000.0,
