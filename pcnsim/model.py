@@ -249,33 +249,29 @@ class PCNModel(mesa.Model):
                                  p.base_share, N_ROLES)
         fte = s.fte[ids].astype(np.float64)
         week_days = 5.0 * p.contacts_per_day * fte
-        srcs, dsts, gains = [], [], []
+        srcs, dsts, gains = [], [], []  # encounters (both ends) and the tie gain of each batch
 
-        # on-site encounters at practices
-        n_enc = rng.poisson(week_days * (1.0 - remote))
-        owner = np.repeat(np.arange(len(ids)), n_enc)
-        if len(owner):
-            on = net[owner]
-            prac = pres.pick_practice(rng, split_first[owner], split[owner], base[owner], self.net_first[on],
-                                      self.net_n_prac[on], p.base_share)
-            partner, share = ties_.site_partners(rng, prac, role[owner], p.homophily, sites)
-            me = ids[owner]
-            ok = (partner >= 0) & (partner != me)
-            ok &= rng.random(len(owner)) < (1.0 - s.remote[partner]) * share
-            srcs.append(me[ok]), dsts.append(partner[ok]), gains.append(np.full(ok.sum(), p.tie_gain))
+        # on-site encounters at practices: Poisson for each (person, practice) record, its mean shared out by
+        # the person's time there (the same law as one Poisson per person with a practice drawn per encounter);
+        # an encounter happens if the partner is there too (their on-site share x share of time there)
+        here = (1.0 - remote)[sites.owner] * sites.share
+        n_enc = rng.poisson(week_days[sites.owner] * here)
+        rec = np.repeat(np.arange(len(sites.staff)), n_enc)
+        if len(rec):
+            j = ties_.site_partners(rng, rec, p.homophily, sites)
+            ok = np.flatnonzero((j != rec) & (rng.random(len(rec)) < here[j]))
+            srcs.append(sites.staff[rec[ok]]), dsts.append(sites.staff[j[ok]]), gains.append(p.tie_gain)
 
         # remote (virtual) encounters with network colleagues, and mixing encounters (interventions)
-        gkey = net * N_ROLES + role
-        order = np.argsort(gkey, kind="stable")
-        gsorted, gids = gkey[order], ids[order]
+        order = pres.sort_order(net, role)
+        gsorted, gids = (net * N_ROLES + role)[order], ids[order]
         n_virt = rng.poisson(week_days * remote * p.virtual_contact_factor)
         owner = np.repeat(np.arange(len(ids)), n_virt)
         if len(owner):
             partner = ties_.group_partners(rng, net[owner], gsorted, gids, role[owner], p.homophily, N_ROLES)
             me = ids[owner]
             ok = (partner >= 0) & (partner != me)
-            srcs.append(me[ok]), dsts.append(partner[ok])
-            gains.append(np.full(ok.sum(), p.tie_gain * p.virtual_contact_factor))
+            srcs.append(me[ok]), dsts.append(partner[ok]), gains.append(p.tie_gain * p.virtual_contact_factor)
         if lev.mixing_contacts is not None:
             mix = lev.mixing_contacts
             n_mix = rng.poisson(np.maximum(mix[ids], 0.0))
@@ -285,11 +281,11 @@ class PCNModel(mesa.Model):
                 me = ids[owner]
                 ok = (partner >= 0) & (partner != me)
                 ok[ok] &= mix[partner[ok]] > 0
-                srcs.append(me[ok]), dsts.append(partner[ok])
-                gains.append(np.full(ok.sum(), min(1.0, p.tie_gain * lev.mixing_gain)))
+                srcs.append(me[ok]), dsts.append(partner[ok]), gains.append(min(1.0, p.tie_gain * lev.mixing_gain))
 
         if srcs:
-            src, dst, g = np.concatenate(srcs), np.concatenate(dsts), np.concatenate(gains)
+            src, dst = np.concatenate(srcs), np.concatenate(dsts)
+            g = np.repeat(gains, [len(x) for x in srcs])
             ties_.reinforce(s.tie_j, s.tie_w, src, dst, g)
             ties_.reinforce(s.tie_j, s.tie_w, dst, src, g)
             n_encounters = len(src)

@@ -42,14 +42,19 @@ def effective_split(split_n: np.ndarray, has_base: np.ndarray, n_prac_of: np.nda
 class Sites:
     """Where the active staff can be met: one record per (person, practice worked at), sorted by
     (practice, role), so that a practice's staff and a practice-profession group are contiguous runs.
-    ``start[key]`` is the first record with that key or a later one (the CSR offsets of the runs), so a
-    run is ``start[key]:start[key + 1]`` without a search."""
+    ``start[key]`` is the first record with that key or a later one (the offsets of the runs), so the run
+    of a key is ``start[key]:start[key + 1]`` without a search."""
 
     staff: np.ndarray  # person id of each record
     key: np.ndarray  # practice * n_roles + role (sorted)
     share: np.ndarray  # share of the person's on-site time spent at that practice
     n_roles: int
-    start: np.ndarray | None = None  # offsets, length n_keys + 1 (None: search ``key`` instead)
+    owner: np.ndarray  # position of the record's person in the ``ids`` the sites were built from
+    start: np.ndarray  # run offsets by key, length n_practices * n_roles + 1
+    same_lo: np.ndarray  # per record: first record of its practice-profession run, and the run's length
+    same_n: np.ndarray
+    all_lo: np.ndarray  # per record: first record of its practice, and the practice's number of records
+    all_n: np.ndarray
 
 
 def build_sites(ids: np.ndarray, role: np.ndarray, net: np.ndarray, net_first: np.ndarray, n_prac: np.ndarray,
@@ -65,27 +70,25 @@ def build_sites(ids: np.ndarray, role: np.ndarray, net: np.ndarray, net_first: n
     s = reps[rec_owner]
     b = has_base[rec_owner] & (s > 1)
     share = np.where(b, np.where(k == 0, base_share, (1 - base_share) / np.maximum(s - 1, 1)), 1.0 / s)
-    key = practice.astype(np.int64) * n_roles + role[rec_owner]
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    n_keys = (int((np.asarray(net_first) + np.asarray(n_prac)).max()) if len(n_prac) else 0) * n_roles
+    order = sort_order(practice, role[rec_owner])
+    key = (practice.astype(np.int64) * n_roles + role[rec_owner])[order]
+    n_keys = int((np.asarray(net_first) + np.asarray(n_prac)).max(initial=0)) * n_roles
     start = np.zeros(n_keys + 1, dtype=np.int64)
     np.cumsum(np.bincount(key, minlength=n_keys), out=start[1:])
-    return Sites(staff=ids[rec_owner[order]], key=key, share=share[order].astype(np.float32), n_roles=n_roles,
-                 start=start)
+    all_key = key - key % n_roles
+    same_lo, all_lo = start[key], start[all_key]
+    return Sites(staff=ids[rec_owner[order]], key=key, share=share[order], n_roles=n_roles,
+                 owner=rec_owner[order], start=start, same_lo=same_lo, same_n=start[key + 1] - same_lo,
+                 all_lo=all_lo, all_n=start[all_key + n_roles] - all_lo)
 
 
-def pick_practice(rng: np.random.Generator, owner_split_first: np.ndarray, owner_split_n: np.ndarray,
-                  owner_has_base: np.ndarray, owner_first: np.ndarray, owner_n_prac: np.ndarray,
-                  base_share: float) -> np.ndarray:
-    """For each encounter, the practice where it happens, drawn from the owner's split."""
-    u = rng.random(len(owner_split_n))
-    s = owner_split_n.astype(np.int64)
-    k = np.minimum((u * s).astype(np.int64), s - 1)  # equal shares
-    b = np.flatnonzero(owner_has_base & (s > 1))  # with a base: base_share at the base, the rest shared
-    if len(b):
-        ub, sb = u[b], s[b]
-        at_base = ub < base_share
-        u2 = np.where(at_base, 0.0, (ub - base_share) / max(1e-12, 1 - base_share))
-        k[b] = np.where(at_base, 0, 1 + np.minimum((u2 * (sb - 1)).astype(np.int64), sb - 2))
-    return owner_first + (owner_split_first + k) % owner_n_prac
+def sort_order(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """Stable order by (``major``, ``minor``), both small non-negative integers.
+
+    Two stable radix passes (minor, then major) on 16-bit copies when they fit: several times faster than
+    sorting the combined int64 key, with the same result.
+    """
+    if len(major) and major.max() < 2**16 and minor.max() < 2**16:
+        o = np.argsort(minor.astype(np.uint16), kind="stable")
+        return o[np.argsort(major.astype(np.uint16)[o], kind="stable")]
+    return np.lexsort((minor, major))
