@@ -1,0 +1,124 @@
+"""``pcnsim calibrate``: fit the free parameters to targets T1-T5 and report how well the model meets them.
+
+By default the command fits (Nelder-Mead over replicate means, common random numbers; see
+:mod:`pcnsim.calibration`), then runs ``--replicates`` fresh replicates of the fitted parameter set and
+writes the report. ``--check`` skips the fit and reports the current defaults. Everything is written to
+``--out`` all at once (a failed or interrupted run leaves nothing); ``--doc FILE`` also writes the Markdown
+report to FILE (docs/calibration.md in the repository is made this way).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pcnsim.cli._common import int_range
+
+COMMAND = "calibrate"
+ORDER = 40
+
+QUICK = {"replicates": 4, "fit_replicates": 1, "max_evals": 4, "networks": 8}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        COMMAND, help="fit the free parameters to the published targets T1-T5 and report",
+        description="Fit the parameters no source pins down (intention, leaving and recruitment rates) to "
+                    "the calibration targets T1-T5 of shared/EVIDENCE.md, then report, per target, the "
+                    "published value, the model's median and 90%% interval over replicates, and whether it "
+                    "lies within tolerance. Writes calibration.md, targets.csv, replicates.csv, "
+                    "fit_history.csv and fitted.json to --out.",
+    )
+    p.add_argument("--replicates", type=int_range(2, 10_000), default=None,
+                   help="replicates for the report (default 40; --quick: 4)")
+    p.add_argument("--workers", type=int_range(1, 64), default=2, help="worker processes (default 2)")
+    p.add_argument("--out", default="results/calibration", help="output folder (replaced if it exists)")
+    p.add_argument("--quick", action="store_true",
+                   help="a fast smoke run (few replicates, small panels, few fit steps): figures are rough")
+    p.add_argument("--check", action="store_true", help="no fit: report the current defaults")
+    p.add_argument("--fit-replicates", type=int_range(1, 1000), default=None,
+                   help="replicates per objective evaluation in the fit (default 4)")
+    p.add_argument("--max-evals", type=int_range(2, 10_000), default=None,
+                   help="objective evaluations per block round of the fit (default: 10 to 25 by block, "
+                        "see pcnsim.calibration.ROUNDS)")
+    p.add_argument("--networks", type=int_range(1, 1000), default=None,
+                   help="networks per replicate panel (default 40)")
+    p.add_argument("--doc", metavar="FILE", help="also write the Markdown report to FILE (e.g. docs/calibration.md)")
+    p.set_defaults(func=main)
+
+
+def _command_line(args: argparse.Namespace) -> str:
+    parts = ["pcnsim calibrate"]
+    if args.check:
+        parts.append("--check")
+    if args.quick:
+        parts.append("--quick")
+    for flag, attr in (("--replicates", "replicates"), ("--fit-replicates", "fit_replicates"),
+                       ("--max-evals", "max_evals"), ("--networks", "networks")):
+        v = getattr(args, attr)
+        if v is not None:
+            parts.append(f"{flag} {v}")
+    parts.append(f"--workers {args.workers}")
+    if args.doc:
+        parts.append(f"--doc {args.doc}")
+    return " ".join(parts)
+
+
+def main(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
+    from pcnsim import calibration as cal
+    from pcnsim.errors import PCNSimInputError
+    from pcnsim.output import atomic_dir
+
+    cal.check_free_parameters()
+    base = QUICK if args.quick else {"replicates": 40, "fit_replicates": 4, "max_evals": None,
+                                    "networks": cal.PANEL_NETWORKS}
+    replicates = args.replicates or base["replicates"]
+    fit_reps = args.fit_replicates or base["fit_replicates"]
+    max_evals = args.max_evals or base["max_evals"]
+    networks = args.networks or base["networks"]
+    if args.workers > cal.cpu_count():
+        print(f"pcnsim calibrate: note: {args.workers} workers on {cal.cpu_count()} CPUs", file=sys.stderr)
+    out = Path(args.out)
+    doc = Path(args.doc) if args.doc else None
+    if doc is not None and doc.exists() and doc.is_dir():
+        raise PCNSimInputError(f"--doc {doc} is a folder: expected a file path", field="doc")
+    if doc is not None and not doc.parent.exists():
+        raise PCNSimInputError(f"--doc {doc}: folder {doc.parent} does not exist", field="doc")
+    command = _command_line(args)
+
+    with cal.Runner(args.workers) as runner:
+        fit_result = None
+        if not args.check:
+            total = sum(max_evals or n for _, n in cal.ROUNDS)
+            bar = tqdm(total=total, desc="fit", unit="eval")
+
+            def on_eval(block: str, n: int, loss: float) -> None:
+                bar.set_postfix_str(f"{block} loss {loss:.3g}")
+                bar.update(1)
+
+            try:
+                fit_result = cal.fit(replicates=fit_reps, networks=networks, max_evals=max_evals,
+                                     runner=runner, progress=on_eval)
+            finally:
+                bar.close()
+            overrides = dict(fit_result.values)
+        else:
+            overrides = {}
+        with tqdm(total=replicates, desc="replicates", unit="rep") as bar:
+            reps = cal.evaluate(overrides, replicates=replicates, networks=networks, runner=runner,
+                                progress=bar.update)
+
+    text = cal.report_markdown(reps, fit_result=fit_result, overrides=overrides, command=command,
+                               networks=networks)
+    with atomic_dir(out) as tmp:
+        cal.write_outputs(tmp, reps, fit_result, overrides, text)
+    if doc is not None:
+        cal.write_text_atomic(doc, text)
+    table = cal.report_table(reps)
+    print(cal.format_report(table))
+    print(f"\nresults in {out}/ (calibration.md, targets.csv, replicates.csv, fit_history.csv, fitted.json)"
+          + (f"; report also in {doc}" if doc else ""))
+    return 0
