@@ -221,9 +221,6 @@ MAIN_INDEX = {"sobol": "ST", "morris": "mu_star", "sample-S1": "S1"}
 
 def plot_indices(table: pd.DataFrame, outcome: str) -> Any:
     """Bar chart of one outcome's indices with their confidence intervals (error bars)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     t = table[table["outcome"] == outcome]
@@ -438,9 +435,6 @@ def discover(sweep: Sweep, rules: Sequence[Rule], **prim_kw: Any) -> list[Discov
 def plot_discovery(d: Discovery) -> Any:
     """Left: the peeling trajectory (coverage against density), the chosen box circled. Right: the points
     on the two most restricted parameters (or one parameter against the outcome), cases in red, the box."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 

@@ -531,9 +531,6 @@ def _slug(name: str) -> str:
 
 def plot_bands(bands: pd.DataFrame, names: Sequence[str], series: Sequence[str] | None = None) -> Any:
     """Time series of the median with a 90% band per scenario, one panel per series."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
@@ -570,9 +567,6 @@ def plot_bands(bands: pd.DataFrame, names: Sequence[str], series: Sequence[str] 
 def plot_forest(differences: pd.DataFrame, names: Sequence[str], outcomes: Sequence[str] = FOREST) -> Any:
     """Forest plot of paired differences against the first scenario: per outcome, per scenario, the
     median (dot) and 90% interval over replicates (thin line), and the mean's 90% CI (thick line)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     arms = list(names[1:])

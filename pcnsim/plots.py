@@ -1,16 +1,17 @@
-"""Figures (matplotlib, PNG). Functions return a Figure; the caller saves or shows it."""
+"""Figures (matplotlib, PNG). Functions return a Figure; the caller saves or shows it.
+
+The library never selects a matplotlib backend (that would break inline plots in notebooks); the
+command line selects the non-interactive Agg backend (see :func:`pcnsim.cli.main`).
+"""
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from pcnsim.roles import ROLES  # noqa: E402
+from pcnsim.roles import ROLES
 
 
 def plot_run(weekly: pd.DataFrame, by_role: pd.DataFrame, title: str = "") -> Figure:
