@@ -7,7 +7,10 @@ fixed sequence of array operations over all staff, with no Python loop over peop
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import os
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -34,6 +37,29 @@ from pcnsim.state import StaffArrays
 NEW_STARTER_BELONGING = 0.3  # assumption: a new starter arrives with no ties and a little goodwill
 NEW_STARTER_DISCREPANCY = 1.5  # assumption (E27): new starters are "retrofitted", 1.5 x the network level
 BURN_IN_WEEKS = 26  # initialisation: weeks of contact (no turnover) so that core teams start with ties
+
+
+def _keep_freed_memory() -> None:
+    """Ask glibc's malloc to keep freed memory for reuse (once per process; Linux only).
+
+    Each week allocates and frees temporaries of several MB; by default glibc hands such blocks back to
+    the operating system and takes them again next time, so every week pays thousands of page faults
+    (about 15% of a national step). Raising the mmap and trim thresholds keeps them in the heap; peak
+    memory is unchanged to within a few MB. Set ``PCNSIM_MALLOPT=0`` to leave malloc alone.
+    """
+    global _MALLOC_TUNED
+    if _MALLOC_TUNED or os.environ.get("PCNSIM_MALLOPT", "1") == "0" or not sys.platform.startswith("linux"):
+        return
+    _MALLOC_TUNED = True
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 32 * 2**20)  # M_MMAP_THRESHOLD: blocks under 32 MiB come from the heap
+        libc.mallopt(-1, 512 * 2**20)  # M_TRIM_THRESHOLD: keep up to 512 MiB of free heap
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+_MALLOC_TUNED = False
 
 
 def financial_year(d: dt.date) -> int:
@@ -94,6 +120,7 @@ class PCNModel(mesa.Model):
         # Validate before anything else so that bad input fails fast with a named field.
         self.params = Params.from_dict(overrides, base=params)
         super().__init__(rng=rng)
+        _keep_freed_memory()
         p = self.params
         self.version = __version__
         # Independent streams per mechanism: an intervention that changes how many encounters are drawn
