@@ -36,6 +36,7 @@ from pcnsim.state import StaffArrays
 
 NEW_STARTER_BELONGING = 0.3  # assumption: a new starter arrives with no ties and a little goodwill
 NEW_STARTER_DISCREPANCY = 1.5  # assumption (E27): new starters are "retrofitted", 1.5 x the network level
+LARGE_MODEL_STAFF = 10_000  # models at least this large tune malloc (see _keep_freed_memory)
 BURN_IN_WEEKS = 26  # initialisation: weeks of contact (no turnover) so that core teams start with ties
 
 
@@ -45,7 +46,9 @@ def _keep_freed_memory() -> None:
     Each week allocates and frees temporaries of several MB; by default glibc hands such blocks back to
     the operating system and takes them again next time, so every week pays thousands of page faults
     (about 15% of a national step). Raising the mmap and trim thresholds keeps them in the heap; peak
-    memory is unchanged to within a few MB. Set ``PCNSIM_MALLOPT=0`` to leave malloc alone.
+    memory is unchanged to within a few MB. It changes malloc for the whole process, so it is applied only
+    when a model of national scale (``LARGE_MODEL_STAFF`` core staff or more) is built. Set
+    ``PCNSIM_MALLOPT=0`` to leave malloc alone.
     """
     global _MALLOC_TUNED
     if _MALLOC_TUNED or os.environ.get("PCNSIM_MALLOPT", "1") == "0" or not sys.platform.startswith("linux"):
@@ -120,7 +123,6 @@ class PCNModel(mesa.Model):
         # Validate before anything else so that bad input fails fast with a named field.
         self.params = Params.from_dict(overrides, base=params)
         super().__init__(rng=rng)
-        _keep_freed_memory()
         p = self.params
         self.version = __version__
         # Independent streams per mechanism: an intervention that changes how many encounters are drawn
@@ -128,6 +130,8 @@ class PCNModel(mesa.Model):
         self._rng_contact, self._rng_leave, self._rng_recruit, self._rng_init = self.rng.spawn(4)
 
         self.pop = population if population is not None else single_network(p)
+        if len(self.pop.core_role) >= LARGE_MODEL_STAFF:
+            _keep_freed_memory()  # only worth its process-wide effect for national-scale models
         self.roles = RoleArrays()
         self.interventions: list[Any] = list(interventions)
         pop = self.pop
