@@ -310,13 +310,6 @@ class AppModel(PCNModel):
         self.missing_interventions = left_out
         self.weeks_total = int(s.weeks)
         self.run_id = next(_run_ids)  # tells the views that this is a new run (for caching images)
-        self.last_levers = None
-
-    def _levers(self) -> Any:
-        # keep this week's levers so the network view can show a base-practice policy's effect
-        lev = super()._levers()
-        self.last_levers = lev
-        return lev
 
     def step(self) -> None:
         """One week; the run stops (``running`` False) after ``settings.weeks`` weeks."""

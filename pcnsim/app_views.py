@@ -209,7 +209,7 @@ def staff_positions(model: PCNModel, ids: np.ndarray, network: int = 0) -> np.nd
     n_prac = int(model.net_n_prac[network])
     centres = practice_centres(n_prac)
     split_n, base = s.split_n[ids].astype(np.int64), s.has_base[ids]
-    lev = getattr(model, "last_levers", None)
+    lev = getattr(model, "levers", None)  # this week's levers (PCNModel keeps them)
     if lev is not None and (lev.split_cap is not None or lev.force_base is not None):
         # this week's split after interventions (a base practice policy), for people the levers cover
         cover = ids < lev.n_staff

@@ -170,6 +170,7 @@ class PCNModel(mesa.Model):
         self.years: list[dict[str, float]] = []
         self.total_intervention_cost = 0.0
 
+        self.levers: Levers | None = None  # this week's levers, once a week has run
         self.recorder = Recorder(self)
         self._set_kpis_zero()
         self.datacollector = mesa.DataCollector(model_reporters=dict(MODEL_REPORTERS))
@@ -231,7 +232,7 @@ class PCNModel(mesa.Model):
             self.allocation = self._allocation(fy)
             self.claimed_ytd[:] = 0.0
             self.arrs_est[:] = 0.0
-        lev = self._levers()
+        lev = self.levers = self._levers()  # kept (read-only) for views: what interventions set this week
         ids = self.staff.active_ids()
         ctx = self._presence_and_contact(ids, lev, rng=self._rng_contact)
         self._wellbeing(ids, lev, ctx)
