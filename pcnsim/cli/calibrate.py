@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="a fast smoke run (few replicates, small panels, few fit steps): figures are rough")
     p.add_argument("--check", action="store_true", help="no fit: report the current defaults")
     p.add_argument("--fit-replicates", type=int_range(1, 1000), default=None,
-                   help="replicates per objective evaluation in the fit (default 4)")
+                   help="replicates per objective evaluation in the fit (default 6)")
     p.add_argument("--max-evals", type=int_range(2, 10_000), default=None,
                    help="objective evaluations per block round of the fit (default: 10 to 25 by block, "
                         "see pcnsim.calibration.ROUNDS)")
@@ -73,7 +73,7 @@ def main(args: argparse.Namespace) -> int:
     from pcnsim.output import atomic_dir
 
     cal.check_free_parameters()
-    base = QUICK if args.quick else {"replicates": 40, "fit_replicates": 4, "max_evals": None,
+    base = QUICK if args.quick else {"replicates": 40, "fit_replicates": 6, "max_evals": None,
                                     "networks": cal.PANEL_NETWORKS}
     replicates = args.replicates or base["replicates"]
     fit_reps = args.fit_replicates or base["fit_replicates"]
