@@ -1,7 +1,8 @@
 """Figures (matplotlib, PNG). Functions return a Figure; the caller saves or shows it.
 
-The library never selects a matplotlib backend (that would break inline plots in notebooks); the
-command line selects the non-interactive Agg backend (see :func:`pcnsim.cli.main`).
+The library never selects a matplotlib backend (that would break inline plots in notebooks, and an
+environment variable set for it would leak into every kernel started later). Figures are only saved
+and closed, never shown, so no window opens whatever the backend.
 """
 
 from __future__ import annotations

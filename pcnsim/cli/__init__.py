@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import pkgutil
 import sys
 import warnings
@@ -42,7 +41,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=FutureWarning, module="mesa")
-    os.environ.setdefault("MPLBACKEND", "Agg")  # figures are written to files; never open a window
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
