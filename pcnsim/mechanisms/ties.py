@@ -69,8 +69,8 @@ def group_partners(rng: np.random.Generator, group_key: np.ndarray, group_sorted
 def reinforce(tie_j: np.ndarray, tie_w: np.ndarray, src: np.ndarray, dst: np.ndarray, gain: np.ndarray) -> None:
     """Strengthen the tie src->dst (in place). A new tie takes an empty slot or replaces the weakest.
 
-    When one person gets two encounters in the same batch, the later write wins for that slot (a rare,
-    small undercount, documented in docs/ODD.md).
+    When one person gets two encounters that land on the same slot in one batch, the later write wins
+    (an undercount: about 1.5% of mean ARRS tie strength when slots are mostly full; docs/ODD.md 7.2).
 
     Performance: rows are gathered with ``np.take`` (several times faster than ``tie_j[src]`` for 2-D
     arrays), the weakest slot is searched only for encounters that make a new tie, and reads and writes go
