@@ -158,6 +158,8 @@ class PCNModel(mesa.Model):
         # core establishment per practice x {GP, nurse}, fixed at the start
         self.core_est = np.zeros((self.n_practices, 2))
         np.add.at(self.core_est, (prac, (pop.core_role == NURSE).astype(int)), pop.core_fte)
+        self.core_est_net = np.zeros((self.n_networks, 2))  # the same per network (workload)
+        np.add.at(self.core_est_net, pop.prac_network, self.core_est)
         # ARRS team establishment for workload: the most FTE in post this financial year
         self.arrs_est = np.zeros(self.n_networks * N_ROLES)
 
@@ -360,7 +362,7 @@ class PCNModel(mesa.Model):
         # workload and burnout
         in_post = np.where(s.notice_left[ids] < 0, fte, 0.0)
         group = net * N_ROLES + role
-        est = self._establishment(group, in_post, is_arrs)
+        est = self._establishment(group, in_post)
         load = wl.team_load(group, in_post, est, p.max_load)[group]
         s.load[ids] = load
         s.burnout[ids] = wl.burnout(
@@ -390,16 +392,13 @@ class PCNModel(mesa.Model):
         if review:
             s.intends[ids] = lv.review(self._rng_leave, s.intends[ids], s.intention[ids], p.intention_review_rate)
 
-    def _establishment(self, group: np.ndarray, in_post: np.ndarray, is_arrs: np.ndarray) -> np.ndarray:
+    def _establishment(self, group: np.ndarray, in_post: np.ndarray) -> np.ndarray:
         """FTE each team (network x role) is sized for: core as at the start, ARRS the most this year."""
         n_units = self.n_networks * N_ROLES
         cur = np.bincount(group, weights=in_post, minlength=n_units)
         self.arrs_est = np.maximum(self.arrs_est, cur)
         est = self.arrs_est.copy()
-        core_net = np.zeros((self.n_networks, 2))
-        np.add.at(core_net, self.pop.prac_network, self.core_est)
-        est.reshape(self.n_networks, N_ROLES)[:, GP] = core_net[:, 0]
-        est.reshape(self.n_networks, N_ROLES)[:, NURSE] = core_net[:, 1]
+        est.reshape(self.n_networks, N_ROLES)[:, [GP, NURSE]] = self.core_est_net
         return est
 
     # -- mechanism 7: leaving ---------------------------------------------------------------

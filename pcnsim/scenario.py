@@ -88,9 +88,9 @@ class Scenario:
         base = d.get("base", "default")
         if base not in BASES:
             raise PCNSimInputError(f"{where}: 'base' = {base!r} is not allowed; allowed bases: {', '.join(BASES)}", field="base")
-        pop = dict(d.get("population", {}) or {})
         if not isinstance(d.get("population", {}), dict):
             raise PCNSimInputError(f"{where}: [population] must be a table", field="population")
+        pop = dict(d.get("population", {}))
         bad = [k for k in pop if k not in POPULATION_KEYS]
         if bad:
             raise PCNSimInputError(f"{where}: [population] has no key {bad[0]!r}; allowed keys: {', '.join(POPULATION_KEYS)}", field=f"population.{bad[0]}")

@@ -44,6 +44,7 @@ BAD = {
     "out_of_range.toml": ("name = 'x'\n[parameters]\nhomophily = 2.0\n", "from 0 to 1"),
     "bad_weeks.toml": ("name = 'x'\nweeks = 0\n", "'weeks'"),
     "bad_population.toml": ("name = 'x'\n[population]\nkind = 'mars'\n", "population.kind"),
+    "population_not_table.toml": ("name = 'x'\npopulation = 'england'\n", "[population] must be a table"),
     "bad_intervention.toml": ("name = 'x'\n[[interventions]]\ntype = 'magic'\n", "unknown intervention type"),
     "no_name.toml": ("weeks = 3\n", "'name'"),
 }
