@@ -104,9 +104,11 @@ class PCNModel(mesa.Model):
     2. presence (E19, E20, E27): remote share and the practices each person works at this week;
     3. contact and ties (E20, E21, E24): on-site, remote and mixing encounters; ties grow, decay, erode;
     4. belonging (E19, E22), support (E11, E16, E17), workload and burnout (E16), job discrepancy (E12);
-    5. intention to leave (E12, E15, E20, E22, E23, E26), re-appraised; resignations (E13) start notice;
+    5. intention to leave (E12, E15, E20, E22, E23, E26): the situation's log-odds plus each person's
+       propensity; resignations (E13) start notice;
        people whose notice ends leave, and their tied colleagues' contagion rises (E23);
-    6. recruitment (E3, E4, E25, E26): vacancies within the planned budget are filled by chance;
+    6. recruitment (E3, E4, E24, E25, E26): vacancies within the planned budget are filled by chance
+       (more slowly while networks run the vaccination programme);
     7. money and output (E7, E8, E17): claims against the allocation, appointments, GP supervision time;
     8. record the week (recorder and ``datacollector``).
     """
@@ -127,7 +129,8 @@ class PCNModel(mesa.Model):
         self.version = __version__
         # Independent streams per mechanism: an intervention that changes how many encounters are drawn
         # does not shift the draws of leaving or recruitment (common random numbers across scenarios).
-        self._rng_contact, self._rng_leave, self._rng_recruit, self._rng_init = self.rng.spawn(4)
+        # (a fifth stream draws new starters' personal propensities, in order of hire)
+        self._rng_contact, self._rng_leave, self._rng_recruit, self._rng_init, self._rng_person = self.rng.spawn(5)
 
         self.pop = population if population is not None else single_network(p)
         if len(self.pop.core_role) >= LARGE_MODEL_STAFF:
@@ -153,6 +156,7 @@ class PCNModel(mesa.Model):
             n_core, network=net, practice=prac, role=pop.core_role, fte=pop.core_fte,
             split_first=prac - pop.net_first_practice[net], split_n=1, has_base=True,
             hire_week=-self._rng_init.integers(0, 520, n_core), belonging=0.5,
+            propensity=lv.draw_propensity(self._rng_person, n_core),
         )
         self._add_agents(ids)
         # core establishment per practice x {GP, nurse}, fixed at the start
@@ -258,9 +262,7 @@ class PCNModel(mesa.Model):
         for _ in range(weeks):
             ctx = self._presence_and_contact(ids, lev, rng=self._rng_init)
             self._wellbeing(ids, lev, ctx, review=False)
-        s = self.staff
-        s.intends[ids] = self._rng_init.random(len(ids)) < s.intention[ids]
-        s.contagion[ids] = 0.0
+        self.staff.contagion[ids] = 0.0
 
     # -- mechanisms 1-2: presence, contact and ties ------------------------------------------
     def _presence_and_contact(self, ids: np.ndarray, lev: Levers, *, rng: np.random.Generator) -> dict[str, Any]:
@@ -383,14 +385,16 @@ class PCNModel(mesa.Model):
         s.pay_gap[ids] = np.where(is_arrs, gap[net, role], 0.0)
         # intention to leave
         intercept = p.intention_intercept + p.core_intention_offset * (~is_arrs)
-        s.intention[ids] = lv.intention(
+        z = lv.logit(
             intercept=intercept, belonging=s.belonging[ids], support=support, discrepancy=s.discrepancy[ids],
             burnout=s.burnout[ids], pay_gap=s.pay_gap[ids], remote=s.remote[ids], contagion=s.contagion[ids],
             w_isolation=p.w_isolation, w_supervision=p.w_supervision, w_discrepancy=p.w_discrepancy,
             w_burnout=p.w_burnout, w_pay=p.w_pay, w_flexibility=p.w_flexibility, w_contagion=p.w_contagion,
             heavy_remote_threshold=p.heavy_remote_threshold)
+        s.intention[ids] = lv.probability(z)
         if review:
-            s.intends[ids] = lv.review(self._rng_leave, s.intends[ids], s.intention[ids], p.intention_review_rate)
+            s.propensity[ids] = lv.renew_propensity(self._rng_leave, s.propensity[ids], p.propensity_renewal)
+        s.intends[ids] = lv.intends(z, s.propensity[ids])
 
     def _establishment(self, group: np.ndarray, in_post: np.ndarray) -> np.ndarray:
         """FTE each team (network x role) is sized for: core as at the start, ARRS the most this year."""
@@ -436,6 +440,9 @@ class PCNModel(mesa.Model):
         mix = np.broadcast_to(R.mix, (self.n_networks, N_ROLES))
         if lev is not None and lev.role_mix is not None:
             mix = lev.role_mix
+        mix = mix * R.eligible(self.date)  # only roles reimbursable by now, in the same proportions
+        total = mix.sum(axis=1, keepdims=True)
+        mix = np.where(total > 0, mix / np.where(total > 0, total, 1.0), 0.0)
         cost = self.cost_per_fte(lev)
         return np.where(cost > 0, self.allocation[:, None] * p.planned_share * mix / np.maximum(cost, 1.0), 0.0)
 
@@ -461,7 +468,9 @@ class PCNModel(mesa.Model):
         self._vacancies_fte = float(np.maximum(vac, 0).sum())
         post = np.broadcast_to(R.mean_fte, vac.shape)
         posts = rec.open_posts(vac, post, p.min_post_fte)
-        q = rec.fill_chance(p.fill_rate, R.supply[None, :], self.pop.net_deprivation[:, None],
+        vaccinating = p.vaccination_start <= self.date < p.vaccination_end  # E24: managers busy vaccinating
+        fill_rate = p.fill_rate * (p.vaccination_recruit_factor if vaccinating else 1.0)
+        q = rec.fill_chance(fill_rate, R.supply[None, :], self.pop.net_deprivation[:, None],
                             p.deprivation_penalty, self._pay_gap_nr, p.pay_gap_recruit)
         u, fte = rec.hires(rng, posts.ravel(), np.broadcast_to(q, vac.shape).ravel(), vac.ravel(),
                            post.ravel(), p.min_post_fte)
@@ -472,7 +481,7 @@ class PCNModel(mesa.Model):
             len(u), network=new_net, role=new_role, fte=fte, split_first=first,
             split_n=np.minimum(p.practices_per_staff, n_prac), has_base=p.has_base,
             practice=self.net_first[new_net] + first, hire_week=self.week,
-            belonging=NEW_STARTER_BELONGING,
+            belonging=NEW_STARTER_BELONGING, propensity=lv.draw_propensity(self._rng_person, len(u)),
             discrepancy=np.minimum(1.0, NEW_STARTER_DISCREPANCY * R.discrepancy[new_role] * (1 - self.clarity[new_net])),
         )
         # core: practice x {GP, nurse} units
@@ -493,6 +502,7 @@ class PCNModel(mesa.Model):
         core_ids = s.add(
             len(cu), network=cnet, role=crole, fte=cfte, split_first=cprac - self.net_first[cnet], split_n=1,
             has_base=True, practice=cprac, hire_week=self.week, belonging=NEW_STARTER_BELONGING,
+            propensity=lv.draw_propensity(self._rng_person, len(cu)),
         )
         joiners = np.concatenate([arrs_ids, core_ids])
         self._add_agents(joiners)

@@ -55,6 +55,8 @@ class Params(BaseModel):
     arrs_start: dt.date = P(dt.date(2019, 7, 1), None, None, "date", "E4", "First day ARRS posts can be reimbursed (the scheme began July 2019).", group="calendar")
     pandemic_start: dt.date = P(dt.date(2020, 3, 23), None, None, "date", "E11, E27", "Start of pandemic remote working (first national lockdown).", group="calendar")
     pandemic_end: dt.date = P(dt.date(2021, 7, 19), None, None, "date", "E27 + assumption", "End of pandemic remote working (mid-2021).", group="calendar")
+    vaccination_start: dt.date = P(dt.date(2020, 12, 8), None, None, "date", "E24", "Start of the COVID-19 vaccination programme run by networks (first doses, December 2020).", group="calendar")
+    vaccination_end: dt.date = P(dt.date(2022, 3, 31), None, None, "date", "E24 + assumption", "End of the networks' vaccination programme as their main task (after the winter 2021-22 booster campaign).", group="calendar")
 
     # --- money -------------------------------------------------------------------------------------
     budget_2019: float = P(92.0, 0.0, 1000.0, "GBP million, England", "assumption", "National ARRS entitlement 2019/20 (one pharmacist at 70% and one link worker per PCN for 9 months; not in EVIDENCE.md).", group="money")
@@ -66,7 +68,7 @@ class Params(BaseModel):
     budget_2025: float = P(1711.0, 0.0, 5000.0, "GBP million, England", "E7", "National ARRS entitlement 2025/26 and later years.", group="money")
     national_patients: float = P(60.025e6, 1e6, 1e8, "weighted patients", "E1, E2", "Weighted population of England that the entitlement is shared over (1,250 x 48,020).", group="money")
     planned_share: float = P(0.95, 0.1, 1.0, "share", "assumption", "Share of the allocation networks plan posts against (headroom for pay drift).", group="money")
-    salary_to_cap: float = P(0.866, 0.3, 1.0, "share of cap", "E4, E7, E8 + calibrated (T4, T5)", "Mean claimed salary relative to the reimbursable maximum (many posts are paid below the cap).", group="money")
+    salary_to_cap: float = P(0.888, 0.3, 1.0, "share of cap", "E4, E7, E8 + calibrated (T4, T5)", "Mean claimed salary relative to the reimbursable maximum (many posts are paid below the cap).", group="money")
     pay_growth: float = P(0.03, 0.0, 0.15, "per year", "E8 + assumption", "Yearly growth of reimbursement caps around the 2023/24 values of E8.", group="money")
     london_premium: float = P(0.16, 0.0, 0.5, "share of cap", "E8", "Local market salary premium in London (inner-London pharmacist cap 76,313 vs 65,838).", group="money")
     topup_share: float = P(0.5, 0.0, 1.0, "share", "E10 + assumption", "Share of the market premium above the cap that networks pay from their own funds.", group="money")
@@ -110,23 +112,24 @@ class Params(BaseModel):
     burnout_recovery: float = P(0.03, 0.0, 0.5, "per week at full support", "E16 + assumption", "Recovery from burnout, proportional to support.", group="workload")
 
     # --- intention to leave and leaving -------------------------------------------------------------
-    intention_intercept: float = P(-2.7, -8.0, 2.0, "log-odds", "calibrated (T2, T3)", "Log-odds of intending to leave within a year for a well-embedded, supported ARRS member.", group="leaving")
+    intention_intercept: float = P(-2.3, -8.0, 2.0, "log-odds", "calibrated (T1, T2, T3)", "Log-odds of intending to leave within a year for a well-embedded, supported ARRS member.", group="leaving")
     core_intention_offset: float = P(-0.5, -5.0, 3.0, "log-odds", "assumption", "Difference in baseline log-odds of intention for core staff (GPs, nurses).", group="leaving")
     w_isolation: float = P(2.35, 0.0, 10.0, "log-odds per unit", "E15, E22", "Effect of isolation (1 - belonging): log(1.6) per SD of team climate, SD about 0.2.", group="leaving")
-    w_supervision: float = P(1.0, 0.0, 10.0, "log-odds per unit", "E11, E16 + assumption", "Effect of lacking support (1 - support).", group="leaving")
+    w_supervision: float = P(1.97, 0.0, 10.0, "log-odds per unit", "E11, E16 + calibrated (T1)", "Effect of lacking supervision and support (1 - support); identified by T1, which counts link workers intending to leave because of it.", group="leaving")
     w_discrepancy: float = P(5.27, 0.0, 15.0, "log-odds per unit", "E12", "Effect of job discrepancy: OR 4.86 per 30 points of a 0-100 scale.", group="leaving")
     w_burnout: float = P(1.5, 0.0, 10.0, "log-odds per unit", "E16 + assumption", "Effect of burnout.", group="leaving")
     w_pay: float = P(3.0, 0.0, 20.0, "log-odds per unit pay gap", "E26 + assumption", "Effect of pay below the local market (relative gap).", group="leaving")
     w_flexibility: float = P(0.4, 0.0, 3.0, "log-odds", "E20", "Reduction of intention from moderate remote working (full at the heavy-remote threshold).", group="leaving")
     w_contagion: float = P(1.0, 0.0, 10.0, "log-odds per unit tie strength", "E23", "Effect of recently lost ties to colleagues who left.", group="leaving")
     contagion_decay: float = P(0.05, 0.0, 1.0, "per week", "E23 + assumption", "Fading of the memory of colleagues who left.", group="leaving")
-    intention_review_rate: float = P(0.032, 0.0, 0.5, "per week", "calibrated (T2, T3)", "Chance per week that a person re-appraises whether they intend to leave (calibrated: about every 31 weeks; an intention persists between re-appraisals).", group="leaving")
-    leave_if_intending: float = P(0.328, 0.0, 1.0, "per year", "E13 + calibrated (T2, T3)", "Chance of resigning within 12 months while intending to leave.", group="leaving")
-    leave_if_not_intending: float = P(0.0148, 0.0, 0.3, "per year", "E13 + calibrated (T2, T3)", "Chance of resigning within 12 months while not intending to leave.", group="leaving")
+    propensity_renewal: float = P(0.01, 0.0, 0.1, "per week", "assumption", "Chance per week that a person's personal propensity to leave (a logistic draw made at hire) is drawn anew: circumstances outside work change (about every two years).", group="leaving")
+    leave_if_intending: float = P(0.248, 0.0, 1.0, "per year", "E13 + calibrated (T1, T2, T3)", "Chance of resigning within 12 months while intending to leave.", group="leaving")
+    leave_if_not_intending: float = P(0.0109, 0.0, 0.3, "per year", "E13 + calibrated (T1, T2, T3)", "Chance of resigning within 12 months while not intending to leave.", group="leaving")
     discrepancy_rate: float = P(0.02, 0.0, 0.5, "per week", "assumption", "Rate at which a person's job discrepancy drifts to the network's level.", group="leaving")
 
     # --- recruitment -------------------------------------------------------------------------------
-    fill_rate: float = P(0.18, 0.0, 1.0, "per week per vacancy", "calibrated (T4, T5)", "Chance a vacant ARRS post of an ordinary role is filled this week.", group="recruitment")
+    fill_rate: float = P(0.0652, 0.0, 1.0, "per week per vacancy", "calibrated (T4, T5)", "Chance a vacant ARRS post of an ordinary role is filled this week.", group="recruitment")
+    vaccination_recruit_factor: float = P(0.302, 0.05, 1.0, "multiplier", "E24 + calibrated (T4)", "ARRS fill chance while networks run the vaccination programme: their managers and clinical directors are taken up by it (E24), so recruitment slows.", group="recruitment")
     core_fill_rate: float = P(0.05, 0.0, 1.0, "per week per vacancy", "assumption", "Chance a vacant core post (GP, nurse) is filled this week, before role supply.", group="recruitment")
     deprivation_penalty: float = P(0.3, 0.0, 1.0, "share", "E3, E25 + assumption", "Reduction of the fill chance in a fully deprived network.", group="recruitment")
     pay_gap_recruit: float = P(3.0, 0.0, 20.0, "per unit pay gap", "E26 + assumption", "Fill chance falls as exp(-k x pay gap).", group="recruitment")
@@ -138,6 +141,8 @@ class Params(BaseModel):
     def _check_order(self) -> Params:
         if self.pandemic_end < self.pandemic_start:
             raise ValueError("pandemic_end must not be before pandemic_start")
+        if self.vaccination_end < self.vaccination_start:
+            raise ValueError("vaccination_end must not be before vaccination_start")
         return self
 
     @classmethod
@@ -205,7 +210,8 @@ def _friendly(err: ValidationError, where: str) -> PCNSimInputError:
     loc = f"{where}: " if where else ""
     if not e["loc"]:  # a check across fields (model validator)
         msg = str(e.get("ctx", {}).get("error", e["msg"]))
-        return PCNSimInputError(f"{loc}{msg}", field="pandemic_end" if "pandemic" in msg else None)
+        field = next((f for f in ("pandemic_end", "vaccination_end") if msg.startswith(f)), None)
+        return PCNSimInputError(f"{loc}{msg}", field=field)
     name = str(e["loc"][0])
     if name in Params.model_fields:
         got = e.get("input")

@@ -37,6 +37,7 @@ mean_fte
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -105,6 +106,25 @@ NURSE = ROLE_INDEX["practice_nurse"]
 CORE_ROLES = (GP, NURSE)
 
 
+# When each ARRS role became reimbursable (assumption, after the Network Contract DES specifications for
+# 2019/20 to 2021/22; not a row of EVIDENCE.md): clinical pharmacists and link workers from the scheme's
+# start; physiotherapists, physician associates, pharmacy technicians, care coordinators and health and
+# wellbeing coaches from April 2020; nursing associates from October 2020; paramedics and mental health
+# practitioners from April 2021. Networks plan posts only in eligible roles (the E5 mix renormalised).
+ELIGIBLE_FROM: dict[str, dt.date] = {
+    "pharmacist": dt.date(2019, 7, 1),
+    "link_worker": dt.date(2019, 7, 1),
+    "care_coordinator": dt.date(2020, 4, 1),
+    "pharmacy_technician": dt.date(2020, 4, 1),
+    "physiotherapist": dt.date(2020, 4, 1),
+    "physician_associate": dt.date(2020, 4, 1),
+    "wellbeing_coach": dt.date(2020, 4, 1),
+    "nursing_associate": dt.date(2020, 10, 1),
+    "paramedic": dt.date(2021, 4, 1),
+    "mental_health_practitioner": dt.date(2021, 4, 1),
+}
+
+
 def role_table() -> pd.DataFrame:
     """The catalogue as a DataFrame, one row per role."""
     return pd.DataFrame([{f.name: getattr(r, f.name) for f in fields(Role)} for r in ROLES]).set_index("key")
@@ -122,6 +142,13 @@ class RoleArrays:
         self.arrs = np.array([r.arrs for r in ROLES], dtype=bool)
         self.notice_weeks = np.array([r.notice_weeks for r in ROLES], dtype=np.int32)
         self.keys = ROLE_KEYS
+        # first day each role is reimbursable (proleptic ordinal; core roles: always)
+        self.eligible_from = np.array([ELIGIBLE_FROM[r.key].toordinal() if r.key in ELIGIBLE_FROM else 0
+                                       for r in ROLES], dtype=np.int64)
+
+    def eligible(self, d: dt.date) -> np.ndarray:
+        """Which roles are eligible for reimbursement (ARRS) or always employed (core) on date ``d``."""
+        return self.eligible_from <= d.toordinal()
 
 
 def role_index(key: str) -> int:

@@ -40,6 +40,7 @@ FIELDS: dict[str, tuple[type, float | int | bool]] = {
     "contagion": (np.float32, 0.0),
     "intention": (np.float32, 0.0),  # probability of intending to leave within a year
     "intends": (np.bool_, False),
+    "propensity": (np.float32, 0.0),  # personal propensity to leave (standard logistic; drawn at hire)
     "pay_gap": (np.float32, 0.0),
 }
 

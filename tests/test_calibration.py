@@ -55,8 +55,8 @@ def test_free_parameters_lie_within_their_bounds():
     cal.check_free_parameters()
     names = [f.name for f in cal.free_parameters()]
     assert len(names) == len(set(names))
-    assert {"intention_intercept", "intention_review_rate", "leave_if_intending", "leave_if_not_intending",
-            "fill_rate", "salary_to_cap"} <= set(names)
+    assert {"intention_intercept", "w_supervision", "leave_if_intending", "leave_if_not_intending",
+            "fill_rate", "salary_to_cap", "vaccination_recruit_factor"} <= set(names)
     # every target is either fitted by some block or a structural miss that the report explains
     fitted = {t for _, ids, _ in cal.BLOCKS.values() for t in ids}
     assert fitted | set(cal.STRUCTURAL_MISSES) == set(cal.TARGET_IDS)
@@ -95,7 +95,18 @@ def test_t1_condition_cuts_link_workers_supervision():
     with_cond = cal.measure_t1({}, seed=3, networks=4)
     without = cal.measure_t1({}, seed=3, networks=4, condition={})
     assert with_cond["t1_lw_supervision"] < without["t1_lw_supervision"]
-    assert with_cond["T1"] > without["T1"], "less supervision, more intention to leave (E11, E16)"
+    assert with_cond["T1"] > without["T1"], "less supervision, more intention to leave because of it (E11, E16)"
+    assert with_cond["t1_lw_intention"] > without["t1_lw_intention"]
+    for r in (with_cond, without):  # leaving because of a lack of support is a part of all intention to leave
+        assert 0.0 <= r["T1"] <= r["t1_lw_intention"] <= 1.0
+        assert r["t1_lw_due_state"] <= r["t1_lw_intends"]
+
+
+def test_t1_counts_only_intention_due_to_lacking_support():
+    """With no weight on lacking supervision and support, no one intends to leave because of it."""
+    r = cal.measure_t1({"w_supervision": 0.0}, seed=3, networks=4)
+    assert r["T1"] == pytest.approx(0.0, abs=1e-6) and r["t1_lw_due_state"] == 0.0
+    assert r["t1_lw_intention"] > 0.1
 
 
 def test_replicates_are_reproducible_and_independent_of_the_worker_count():

@@ -5,6 +5,8 @@ difference in every pair or on average with a margin, over 8 copies of the netwo
 there are a few hundred staff. Runs start in April 2022 (no pandemic) so ARRS teams are recruited early.
 """
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
@@ -159,3 +161,72 @@ def test_more_money_more_staff():
 def test_higher_conversion_more_leavers():
     d = paired(_leaver_rate, {"leave_if_intending": 0.1}, {"leave_if_intending": 0.6}, SEEDS, **BASE)
     assert (d > 0).all(), d
+
+
+# ------------------------------------------------------------------ intention: the personal propensity
+def test_share_intending_equals_the_intention_probability():
+    """With a standard logistic propensity, P(z + e > 0) = expit(z): the share of a large group in one
+    situation who intend to leave matches the probability within binomial error."""
+    rng = np.random.default_rng(7)
+    n = 200_000
+    for z in (-2.0, 0.0, 1.5):
+        share = lv.intends(np.full(n, z), lv.draw_propensity(rng, n)).mean()
+        p = 1 / (1 + np.exp(-z))
+        assert abs(share - p) < 4 * np.sqrt(p * (1 - p) / n), (z, share, p)
+
+
+def test_intention_persists_unless_propensity_or_situation_changes():
+    rng = np.random.default_rng(3)
+    n = 50_000
+    e = lv.draw_propensity(rng, n)
+    z = np.full(n, -0.5)
+    before = lv.intends(z, e)
+    assert np.array_equal(before, lv.intends(z, lv.renew_propensity(rng, e, 0.0)))  # nothing renewed: no change
+    renewed = lv.renew_propensity(rng, e, 0.1)
+    changed = (renewed != e).mean()
+    assert abs(changed - 0.1) < 4 * np.sqrt(0.09 / n)
+    assert lv.intends(z + 1.0, e)[before].all(), "a worse situation never stops anyone intending"
+
+
+def test_propensity_makes_intention_persist_in_the_model():
+    """Of ARRS staff intending to leave, most still do 13 weeks later (E13 needs intention to persist)."""
+    from tests.helpers import run
+
+    m = run(2, weeks=52, copies=8, start_date="2022-04-01")
+    s = m.staff
+    ids = s.active_ids()
+    ids = ids[m.roles.arrs[s.role[ids]]]
+    was = s.intends[ids].copy()
+    m.run(13)
+    still = s.active[ids] & (s.notice_left[ids] < 0)
+    assert was[still].sum() > 30
+    assert s.intends[ids][still & was].mean() > 0.7
+    assert s.intends[ids][still & ~was].mean() < 0.2
+
+
+# ------------------------------------------------------------------ recruitment: eligibility and vaccination
+def test_roles_are_recruited_only_once_reimbursable():
+    from pcnsim.roles import ELIGIBLE_FROM, ROLE_INDEX
+    from tests.helpers import run
+
+    m = run(1, weeks=160, copies=4)  # April 2019 to about May 2022
+    s = m.staff
+    n = s.n
+    for key, first in ELIGIBLE_FROM.items():
+        hired = s.hire_week[:n][(s.role[:n] == ROLE_INDEX[key]) & (s.hire_week[:n] >= 0)]
+        if len(hired):
+            earliest = m.params.start_date + dt.timedelta(weeks=int(hired.min()))
+            assert earliest >= first - dt.timedelta(days=7), (key, earliest, first)
+    assert ((s.role[:n] == ROLE_INDEX["paramedic"]) & (s.hire_week[:n] >= 0)).any(), "paramedics hired from 2021"
+
+
+def test_vaccination_programme_slows_arrs_recruitment():
+    # from April 2020 the vaccination period starts in week 36
+    d = paired(lambda m: float(m.recorder.weekly()["arrs_fte"].iloc[-1]),
+               {"vaccination_recruit_factor": 1.0}, {"vaccination_recruit_factor": 0.3}, SEEDS,
+               start_date="2020-04-01", weeks=80, copies=6)
+    assert (d < 0).all(), d
+    same = paired(lambda m: float(m.recorder.weekly()["arrs_fte"].iloc[-1]),
+                  {"vaccination_recruit_factor": 1.0}, {"vaccination_recruit_factor": 0.3}, SEEDS,
+                  start_date="2020-04-01", weeks=30, copies=6)
+    assert (same == 0).all(), "before the programme the factor changes nothing"
