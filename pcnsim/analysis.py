@@ -266,7 +266,7 @@ class PrimBox:
 
 
 def prim(X: pd.DataFrame, y: np.ndarray, *, alpha: float = 0.05, min_support: float = 0.05,
-         min_density: float = 0.8) -> PrimBox:
+         min_density: float = 0.8, simplify: float = 0.01) -> PrimBox:
     """Patient Rule Induction Method: a box in parameter space where cases (``y`` True) concentrate.
 
     Parameters
@@ -282,6 +282,10 @@ def prim(X: pd.DataFrame, y: np.ndarray, *, alpha: float = 0.05, min_support: fl
     min_density : float
         The chosen box is the one with the most coverage among those at least this dense; if none is,
         the densest box.
+    simplify : float
+        After choosing, drop each restriction whose removal costs the box less than this much density
+        (weakest first), as in the box simplification of Bryant and Lempert (2010): peeling also trims
+        a few edge points off parameters that do not matter, and such restrictions are noise. 0 keeps all.
     """
     Xv = X.to_numpy(dtype=float)
     y = np.asarray(y, dtype=bool)
@@ -342,13 +346,41 @@ def prim(X: pd.DataFrame, y: np.ndarray, *, alpha: float = 0.05, min_support: fl
     else:
         chosen = int(tdf.sort_values(["density", "coverage"], ascending=[False, False]).iloc[0]["step"])
     lo_c, hi_c, _ = steps[chosen]
+    lo_c, hi_c = _simplify_box(Xv, y, lo_c.copy(), hi_c.copy(), full_lo, full_hi, simplify)
+    ins = np.all((Xv >= lo_c) & (Xv <= hi_c), axis=1)
     limits = {nm: (float(lo_c[j]), float(hi_c[j])) for j, nm in enumerate(names)}
     restricted = {nm: limits[nm] for j, nm in enumerate(names) if lo_c[j] > full_lo[j] or hi_c[j] < full_hi[j]}
-    row = tdf.iloc[chosen]
-    return PrimBox(limits=limits, restricted=restricted, coverage=float(row["coverage"]),
-                   density=float(row["density"]), support=int(row["support"]), n_cases=n_cases, n_points=n,
+    return PrimBox(limits=limits, restricted=restricted,
+                   coverage=float(y[ins].sum() / n_cases) if n_cases else float("nan"),
+                   density=float(y[ins].mean()) if ins.any() else float("nan"), support=int(ins.sum()),
+                   n_cases=n_cases, n_points=n,
                    trajectory=tdf, chosen=chosen,
                    full={nm: (float(full_lo[j]), float(full_hi[j])) for j, nm in enumerate(names)})
+
+
+def _simplify_box(Xv: np.ndarray, y: np.ndarray, lo: np.ndarray, hi: np.ndarray, full_lo: np.ndarray,
+                  full_hi: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """Drop restrictions, one at a time and the cheapest first, while each costs less than ``tol`` density."""
+    if tol <= 0:
+        return lo, hi
+
+    def density(lo_: np.ndarray, hi_: np.ndarray) -> float:
+        ins = np.all((Xv >= lo_) & (Xv <= hi_), axis=1)
+        return float(y[ins].mean()) if ins.any() else 0.0
+
+    while True:
+        dens = density(lo, hi)
+        cands = []
+        for j in np.flatnonzero((lo > full_lo) | (hi < full_hi)):
+            lo2, hi2 = lo.copy(), hi.copy()
+            lo2[j], hi2[j] = full_lo[j], full_hi[j]
+            cands.append((dens - density(lo2, hi2), j))
+        if not cands:
+            return lo, hi
+        loss, j = min(cands)
+        if loss >= tol:
+            return lo, hi
+        lo[j], hi[j] = full_lo[j], full_hi[j]
 
 
 @dataclass

@@ -457,3 +457,20 @@ def test_evaluate_is_a_flat_function_of_scalars():
         pcnsim.evaluate(practises=2, weeks=1)
     with pytest.raises(PCNSimInputError, match="homophily"):
         pcnsim.evaluate(homophily=3.0, weeks=1)
+
+
+def test_prim_drops_restrictions_that_buy_no_density():
+    """Chasing density through label noise, peeling trims edge points off a parameter that does not matter
+    (here b); simplification removes that restriction and keeps the one that matters."""
+    from pcnsim.analysis import prim
+
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.random((3000, 6)), columns=list("abcdef"))
+    y = (X["a"] < 0.3).to_numpy() & (rng.random(3000) < 0.9)  # 10% of the region's points are not cases
+    raw = prim(X, y, min_density=0.9, simplify=0.0)
+    box = prim(X, y, min_density=0.9)
+    assert set(raw.restricted) > {"a"}, raw.restricted  # the trivial restriction this test is about
+    assert set(box.restricted) == {"a"}, box.restricted
+    assert box.density > raw.density - 0.01 and box.coverage > raw.coverage
+    inside = (X["a"] >= box.limits["a"][0]) & (X["a"] <= box.limits["a"][1])
+    assert box.support == int(inside.sum()) and box.density == pytest.approx(y[inside.to_numpy()].mean())

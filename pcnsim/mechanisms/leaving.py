@@ -57,10 +57,11 @@ def draw_propensity(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def renew_propensity(rng: np.random.Generator, propensity: np.ndarray, rate: float) -> np.ndarray:
-    """Draw the propensity anew for a random ``rate`` share of people (fixed-size draws: common random numbers)."""
-    u = rng.random(len(propensity))
-    fresh = draw_propensity(rng, len(propensity))
-    return np.where(u < rate, fresh, propensity)
+    """Draw the propensity anew for a random ``rate`` share of people."""
+    renew = np.flatnonzero(rng.random(len(propensity)) < rate)
+    out = propensity.copy()
+    out[renew] = draw_propensity(rng, len(renew))
+    return out
 
 
 def intends(z: np.ndarray, propensity: np.ndarray) -> np.ndarray:
