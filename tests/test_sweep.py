@@ -34,8 +34,18 @@ PCNSIM = BIN / "pcnsim"
 
 # 3 fill rates x 2 homophily values x 3 replicates = 18 runs of 52 weeks. fill_rate drives recruitment,
 # so it visibly moves ARRS FTE within the first year (used as a check that parameters reach the model).
+# A settled year (from April 2022, after the build-up), so that the fill rate moves the outcomes.
+MATURE_SCENARIO = """
+name = "mature"
+weeks = 52
+[population]
+kind = "single"
+[parameters]
+start_date = 2022-04-01
+"""
 MAIN_SPEC = """
 name = "test-grid"
+scenario = "mature.toml"
 weeks = 52
 seed = 11
 replicates = 3
@@ -55,6 +65,8 @@ COMPARE = ["run_id", "sweep", "point", "replicate", "seed", "fill_rate", "homoph
 
 
 def _spec(tmp: Path, text: str = MAIN_SPEC, name: str = "spec.toml") -> Path:
+    if "mature.toml" in text:
+        (tmp / "mature.toml").write_text(MATURE_SCENARIO, encoding="utf-8")
     p = tmp / name
     p.write_text(text, encoding="utf-8")
     return p
@@ -239,7 +251,7 @@ def test_example_specs_are_valid():
 # ------------------------------------------------------------------------------ tests: the local pool
 def test_local_sweep_rows_are_the_runs_of_the_spec(local_ref):
     out, df = local_ref
-    spec = SweepSpec.load(out / "spec.toml")
+    spec = SweepSpec.load(out.parent / "spec.toml")
     _assert_clean_store(out, N_MAIN)
     assert list(df["run_id"]) == [t.run_id for t in spec.tasks()]
     # seeds: base + replicate, the same for every point (common random numbers)
@@ -252,11 +264,13 @@ def test_local_sweep_rows_are_the_runs_of_the_spec(local_ref):
     assert (df["pcnsim_version"] == pcnsim.__version__).all()
     assert df.groupby("point")["scenario_hash"].nunique().eq(1).all()
     assert df["scenario_hash"].nunique() == 6
-    # 52 weeks from April 2019: no ARRS staff a year before the end, so 12-month retention is undefined
+    # 52 weeks from April 2022 (no ARRS staff at the start): none a year before the end, so 12-month
+    # retention is undefined
     assert df["arrs_retention_12m"].isna().all()
-    # a row is the run: evaluate() with its parameters, seed and weeks gives exactly its numbers
+    # a row is the run: evaluate() with its parameters, seed, weeks and the spec's start gives its numbers
     r = df.iloc[7]
-    again = pcnsim.evaluate(fill_rate=float(r.fill_rate), homophily=float(r.homophily), seed=int(r.seed), weeks=52)
+    again = pcnsim.evaluate(fill_rate=float(r.fill_rate), homophily=float(r.homophily), seed=int(r.seed), weeks=52,
+                            start_date="2022-04-01")
     for o in ("arrs_fte_end", "appointments", "vacancies_fte_end", "arrs_spend"):
         assert again[o] == r[o]
     # the swept parameter reaches the model: a higher fill rate recruits more ARRS FTE in the first year
@@ -267,7 +281,7 @@ def test_local_sweep_rows_are_the_runs_of_the_spec(local_ref):
 def test_rerun_of_a_finished_sweep_does_nothing_and_another_spec_is_refused(local_ref, tmp_path, capsys):
     out, df = local_ref
     before = sorted((f.name, f.stat().st_mtime_ns) for f in (out / "runs").iterdir())
-    rep = run_sweep(SweepSpec.load(out / "spec.toml"), out, workers=1, progress=False)
+    rep = run_sweep(SweepSpec.load(out.parent / "spec.toml"), out, workers=1, progress=False)
     assert (rep.done_before, rep.done_now) == (N_MAIN, 0)
     assert sorted((f.name, f.stat().st_mtime_ns) for f in (out / "runs").iterdir()) == before
     other = _spec(tmp_path, MAIN_SPEC.replace("seed = 11", "seed = 12"))
