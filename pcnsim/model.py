@@ -303,10 +303,11 @@ class PCNModel(mesa.Model):
         for src, dst, gain in batches:
             ties_.reinforce(s.tie_j, s.tie_w, src, dst, gain)
             n_encounters += len(src)
-        rate = np.zeros(s.n, dtype=np.float32)  # one rate per row; rows of leavers hold no ties
-        rate[ids] = p.tie_decay + p.heavy_remote_decay * (remote > p.heavy_remote_threshold)
-        ties_.decay(s.tie_j, s.tie_w, None, rate)
-        return {"role": role, "net": net, "split": split, "base": base, "fte": fte, "encounters": n_encounters}
+        # decay (rows of people who left hold no ties), and the tie sums belonging and peer support read
+        rate = p.tie_decay + p.heavy_remote_decay * (remote > p.heavy_remote_threshold)
+        strength, same_strength = ties_.decay_and_strength(s.tie_j, s.tie_w, ids, rate, s.role)
+        return {"role": role, "net": net, "split": split, "base": base, "fte": fte, "encounters": n_encounters,
+                "strength": strength, "same_strength": same_strength}
 
     # -- mechanisms 3-5 (+ discrepancy, intention): wellbeing ---------------------------------
     def _wellbeing(self, ids: np.ndarray, lev: Levers, ctx: dict[str, Any], review: bool = True) -> None:
@@ -318,7 +319,7 @@ class PCNModel(mesa.Model):
         if lev.clarity_gain is not None:
             self.clarity += lev.clarity_gain * (1.0 - self.clarity)
         # belonging
-        strength = ties_.strength(s.tie_w, ids)
+        strength = ctx["strength"]  # after this week's contact and decay
         tgt = bel.target(strength, ctx["split"], ctx["base"], self.vision[net], p.belonging_tie_scale,
                          p.belonging_dilution, p.belonging_base_bonus, p.belonging_vision_weight)
         s.belonging[ids] = bel.update(s.belonging[ids], tgt, p.belonging_rate)
@@ -329,7 +330,7 @@ class PCNModel(mesa.Model):
         cov, demand = sup.coverage(net, need, self.n_networks, capacity)
         protected = None if lev.protected_hours is None else lev.protected_hours[ids].astype(np.float64)
         supervision = sup.person_supervision(cov[net], need, protected)
-        peer = sup.peer(ties_.same_role_strength(s.tie_j, s.tie_w, s.role, ids),
+        peer = sup.peer(ctx["same_strength"],
                         None if lev.peer_bonus is None else lev.peer_bonus[ids], p.peer_scale)
         support = sup.combine(supervision, peer, need > 0, p.supervision_weight)
         s.supervision[ids], s.peer[ids], s.support[ids] = supervision, peer, support

@@ -93,8 +93,12 @@ def _build_sites(role, net, net_first, n_prac, split_first, split_n, has_base, b
     for i in range(n):  # records in person order, practices from split_first on
         s, g = split_n[i], net[i]
         base = has_base[i] and s > 1
+        first, n_q = split_first[i] % n_prac[g], n_prac[g]
         for k in range(s):
-            key = (net_first[g] + (split_first[i] + k) % n_prac[g]) * n_roles + role[i]
+            q = first + k  # wraps round the network's practices (once at most when s <= n_q)
+            while q >= n_q:
+                q -= n_q
+            key = (net_first[g] + q) * n_roles + role[i]
             rec_key[r] = key
             if base:
                 rec_share[r] = base_share if k == 0 else (1.0 - base_share) / (s - 1)
