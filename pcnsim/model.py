@@ -301,11 +301,11 @@ class PCNModel(mesa.Model):
                             min(1.0, p.tie_gain * lev.mixing_gain)))
         n_encounters = 0
         for src, dst, gain in batches:
-            ties_.reinforce(s.tie_j, s.tie_w, src, dst, gain)
+            ties_.reinforce(s.tie_j, s.tie_w, src, dst, gain, s.tie_same, s.role)
             n_encounters += len(src)
         # decay (rows of people who left hold no ties), and the tie sums belonging and peer support read
         rate = p.tie_decay + p.heavy_remote_decay * (remote > p.heavy_remote_threshold)
-        strength, same_strength = ties_.decay_and_strength(s.tie_j, s.tie_w, ids, rate, s.role)
+        strength, same_strength = ties_.decay_and_strength(s.tie_j, s.tie_w, ids, rate, s.tie_same)
         return {"role": role, "net": net, "split": split, "base": base, "fte": fte, "encounters": n_encounters,
                 "strength": strength, "same_strength": same_strength}
 

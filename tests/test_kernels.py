@@ -53,6 +53,31 @@ def test_a_new_tie_replaces_the_weakest_when_slots_are_full():
     assert tj[3, 0] == 0 and tw[3, 0] == _f32(GAIN)
 
 
+def test_new_ties_record_whether_the_pair_share_a_profession():
+    tj, tw = _tables(4)
+    same = np.zeros_like(tj, dtype=bool)
+    role = np.array([2, 2, 5, 2, -1], dtype=np.int16)
+    ties_.reinforce(tj, tw, np.array([0, 0, 3]), np.array([1, 2, 2]), GAIN, same, role)
+    assert list(tj[0, :2]) == [1, 2] and list(same[0, :2]) == [True, False]
+    assert list(tj[2, :2]) == [0, 3] and not same[2, :2].any()
+    assert tj[3, 0] == 2 and not same[3, 0] and tj[1, 0] == 0 and same[1, 0]
+    with pytest.raises(ValueError):
+        ties_.reinforce(tj, tw, np.array([0]), np.array([1]), GAIN, same)  # flags need the roles
+
+
+def test_a_model_keeps_the_profession_flags_of_its_ties():
+    from tests.helpers import run
+
+    m = run(3, weeks=60, copies=2)
+    s = m.staff
+    tj, held = s.tie_j[: s.n], s.tie_j[: s.n] >= 0
+    assert held.sum() > 500
+    assert (s.tie_same[: s.n][held] == (s.role[tj] == s.role[: s.n, None])[held]).all()
+    ids = s.active_ids()
+    assert np.allclose(ties_.same_role_strength(s.tie_j, s.tie_w, s.role, ids),
+                       (s.tie_w[ids] * s.tie_same[ids]).sum(axis=1), atol=1e-5)
+
+
 def test_encounters_are_applied_one_at_a_time():
     # two encounters of one pair in one batch both count: 1 - (1 - gain)^2 (a batch update would give gain)
     tj, tw = _tables(2)
@@ -76,7 +101,8 @@ def test_decay_prunes_below_one_percent_and_sums_what_is_left():
     role = np.array([0, 0, 1, 1, -1], dtype=np.int16)  # the sentinel row has role -1
     tj[0], tw[0] = [1, 2, 3, -1], [0.5, 0.0105, 0.2, 0.0]
     tj[1], tw[1] = [0, -1, -1, -1], [0.5, 0, 0, 0]
-    total, same = ties_.decay_and_strength(tj, tw, np.array([0, 1]), np.array([0.05, 0.1]), role)
+    flags = (role[tj] == role[:, None]) & (tj >= 0)  # what reinforce keeps in tie_same
+    total, same = ties_.decay_and_strength(tj, tw, np.array([0, 1]), np.array([0.05, 0.1]), flags)
     assert list(tj[0]) == [1, -1, 3, -1]  # 0.0105 x 0.95 = 0.009975 < 0.01: dropped
     assert tw[0, 0] == _f32(_f32(0.5) * _f32(0.95)) and tw[0, 1] == 0 and tw[0, 2] == _f32(_f32(0.2) * _f32(0.95))
     assert tw[1, 0] == _f32(_f32(0.5) * _f32(0.9))
@@ -254,3 +280,25 @@ def test_mean_encounters_per_person_follow_the_rate():
         sel = fte == f
         e = weeks * mean[sel].sum()
         assert abs(started[sel].sum() - e) < 4 * np.sqrt(e)
+
+
+def test_no_writable_cache_warns_and_still_runs():
+    """With nowhere to cache (read-only install, no writable home), Numba refuses ``cache=True``; pcnsim
+    then compiles in memory with a warning instead of failing at import."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import numba.core.config as ncfg
+
+    if not hasattr(ncfg, "CACHE_LOCATOR_CLASSES"):
+        pytest.skip("this Numba cannot override its cache locators")
+    code = ("import warnings; warnings.simplefilter('always')\n"
+            "from tests.helpers import run\n"
+            "print(run(2, weeks=8).headcount)\n")
+    env = {"PATH": "", "NUMBA_CACHE_LOCATOR_CLASSES": "tests._no_numba_cache.NoCacheLocator"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=str(Path(__file__).parents[1]), timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "Numba cannot write a cache" in out.stderr
+    assert int(out.stdout.split()[-1]) > 0

@@ -158,20 +158,27 @@ def _group_encounters(count, u, ids, net, role, homophily, gids, start, n_roles,
 
 
 # ---------------------------------------------------------------------------------------------- tie upkeep
-def reinforce(tie_j: np.ndarray, tie_w: np.ndarray, src: np.ndarray, dst: np.ndarray, gain: float) -> None:
+def reinforce(tie_j: np.ndarray, tie_w: np.ndarray, src: np.ndarray, dst: np.ndarray, gain: float,
+              tie_same: np.ndarray | None = None, role: np.ndarray | None = None) -> None:
     """Apply encounters ``src[e]``-``dst[e]`` in order, in place: each strengthens both people's tie
     (w <- w + gain (1 - w)) before the next is applied. A new tie takes the person's first empty slot, or
-    replaces their weakest tie (the first of equal weakest)."""
+    replaces their weakest tie (the first of equal weakest). With ``tie_same`` (the slot flags) and ``role``
+    (per staff id), a new tie also records whether the two share a profession."""
     _check_tables(tie_j, tie_w)
-    _reinforce(tie_j, tie_w, np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), float(gain))
+    keep = tie_same is not None
+    if keep and (role is None or tie_same.shape != tie_j.shape or not tie_same.flags.c_contiguous):
+        raise ValueError("tie_same needs role, and the shape of the slot tables")
+    _reinforce(tie_j, tie_w, np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), float(gain),
+               tie_same if keep else np.zeros((1, 1), np.bool_),
+               np.asarray(role, dtype=np.int16) if keep else np.zeros(1, np.int16), keep)
 
 
 @njit
-def _strengthen(tie_j, tie_w, a, b, gain):  # noqa: ANN001, ANN202
+def _strengthen(tie_j, tie_w, a, b, gain, tie_same, role, keep):  # noqa: ANN001, ANN202
     k_ties = tie_j.shape[1]
     slot = -1
     weakest, w_min = 0, np.inf
-    for k in range(k_ties):
+    for k in range(k_ties):  # (a partner holds at most one slot; frequent partners sit early)
         if tie_j[a, k] == b:
             slot = k
             break
@@ -181,15 +188,17 @@ def _strengthen(tie_j, tie_w, a, b, gain):  # noqa: ANN001, ANN202
         slot = weakest
         tie_j[a, slot] = b
         tie_w[a, slot] = 0.0
+        if keep:
+            tie_same[a, slot] = role[a] == role[b]
     w = np.float64(tie_w[a, slot])
     tie_w[a, slot] = w + gain * (1.0 - w)
 
 
 @njit
-def _reinforce(tie_j, tie_w, src, dst, gain):  # noqa: ANN001, ANN202
+def _reinforce(tie_j, tie_w, src, dst, gain, tie_same, role, keep):  # noqa: ANN001, ANN202
     for e in range(len(src)):
-        _strengthen(tie_j, tie_w, src[e], dst[e], gain)
-        _strengthen(tie_j, tie_w, dst[e], src[e], gain)
+        _strengthen(tie_j, tie_w, src[e], dst[e], gain, tie_same, role, keep)
+        _strengthen(tie_j, tie_w, dst[e], src[e], gain, tie_same, role, keep)
 
 
 def decay(tie_j: np.ndarray, tie_w: np.ndarray, ids: np.ndarray | None, rate: np.ndarray) -> None:
@@ -219,35 +228,33 @@ def _decay(tie_j, tie_w, rows, keep, prune):  # noqa: ANN001, ANN202
 
 
 def decay_and_strength(tie_j: np.ndarray, tie_w: np.ndarray, ids: np.ndarray, rate: np.ndarray,
-                       role: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                       tie_same: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`decay` of the ties of ``ids`` (``rate`` per person in ``ids``), then, per person, the total
-    tie strength (:func:`strength`) and that to their own profession (:func:`same_role_strength`), in one
-    pass over their slot rows (``role`` per staff id, sentinel included)."""
+    tie strength (:func:`strength`) and that to their own profession (:func:`same_role_strength`, read from
+    the ``tie_same`` flags that :func:`reinforce` keeps), in one pass over their slot rows."""
     _check_tables(tie_j, tie_w)
+    if tie_same.shape != tie_j.shape:
+        raise ValueError("tie_same must have the shape of the slot tables")
     keep = (1.0 - np.asarray(rate, dtype=np.float32)).astype(np.float32)
-    return _decay_sums(tie_j, tie_w, np.asarray(ids, dtype=np.int64), keep, np.float32(PRUNE_BELOW),
-                       np.asarray(role, dtype=np.int16))
+    return _decay_sums(tie_j, tie_w, np.asarray(ids, dtype=np.int64), keep, np.float32(PRUNE_BELOW), tie_same)
 
 
 @njit
-def _decay_sums(tie_j, tie_w, ids, keep, prune, role):  # noqa: ANN001, ANN202
-    # without branches on the data (selects): a branch per slot on the partner's profession mispredicts
+def _decay_sums(tie_j, tie_w, ids, keep, prune, tie_same):  # noqa: ANN001, ANN202
     k_ties = tie_j.shape[1]
     total = np.empty(len(ids), tie_w.dtype)
     same = np.empty(len(ids), tie_w.dtype)
     for p in range(len(ids)):
         i, f = ids[p], keep[p]
-        mine = role[i]
         t_all = t_same = 0.0
         for k in range(k_ties):
             w = tie_w[i, k] * f
-            kept = w >= prune
-            w = w if kept else np.float32(0.0)
-            j = tie_j[i, k] if kept else -1
+            if w < prune:  # (rare: a predictable branch)
+                w = np.float32(0.0)
+                tie_j[i, k] = -1
             tie_w[i, k] = w
-            tie_j[i, k] = j
             t_all += w
-            t_same += w * (role[j] == mine)  # an empty slot (j = -1) reads the sentinel; w is 0
+            t_same += w * tie_same[i, k]  # (an empty slot has w = 0, whatever its flag)
         total[p] = t_all
         same[p] = t_same
     return total, same
