@@ -174,7 +174,8 @@ def reinforce(tie_j: np.ndarray, tie_w: np.ndarray, src: np.ndarray, dst: np.nda
 
 
 @njit
-def _strengthen(tie_j, tie_w, a, b, gain, tie_same, role, keep):  # noqa: ANN001, ANN202
+def _strengthen(tie_j, tie_w, a, b, gain):  # noqa: ANN001, ANN202
+    """Strengthen a's tie to b; returns the slot of a tie just made, else -1."""
     k_ties = tie_j.shape[1]
     slot = -1
     weakest, w_min = 0, np.inf
@@ -184,21 +185,27 @@ def _strengthen(tie_j, tie_w, a, b, gain, tie_same, role, keep):  # noqa: ANN001
             break
         if tie_w[a, k] < w_min:
             weakest, w_min = k, tie_w[a, k]
+    made = -1
     if slot < 0:  # a new tie: an empty slot (weight 0) or the weakest
-        slot = weakest
+        slot = made = weakest
         tie_j[a, slot] = b
         tie_w[a, slot] = 0.0
-        if keep:
-            tie_same[a, slot] = role[a] == role[b]
     w = np.float64(tie_w[a, slot])
     tie_w[a, slot] = w + gain * (1.0 - w)
+    return made
 
 
 @njit
 def _reinforce(tie_j, tie_w, src, dst, gain, tie_same, role, keep):  # noqa: ANN001, ANN202
+    # (the flags are written here, not in _strengthen: there the extra store makes the hot loop twice as slow)
     for e in range(len(src)):
-        _strengthen(tie_j, tie_w, src[e], dst[e], gain, tie_same, role, keep)
-        _strengthen(tie_j, tie_w, dst[e], src[e], gain, tie_same, role, keep)
+        a, b = src[e], dst[e]
+        made = _strengthen(tie_j, tie_w, a, b, gain)
+        if keep and made >= 0:
+            tie_same[a, made] = role[a] == role[b]
+        made = _strengthen(tie_j, tie_w, b, a, gain)
+        if keep and made >= 0:
+            tie_same[b, made] = role[a] == role[b]
 
 
 def decay(tie_j: np.ndarray, tie_w: np.ndarray, ids: np.ndarray | None, rate: np.ndarray) -> None:
