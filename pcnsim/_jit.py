@@ -24,15 +24,18 @@ import numba
 _WARNED = False
 
 
-def njit(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``numba.njit(cache=True)``, or ``numba.njit`` without a cache (and a warning) if none can be written."""
+def njit(fn: Callable[..., Any] | None = None, **options: Any) -> Any:
+    """``numba.njit(cache=True, **options)``, or without a cache (and a warning) if none can be written.
+    Use as ``@njit`` or ``@njit(fastmath={"reassoc"})``."""
+    if fn is None:
+        return lambda f: njit(f, **options)
     global _WARNED
     try:
-        return numba.njit(cache=True)(fn)
+        return numba.njit(cache=True, **options)(fn)
     except RuntimeError as err:  # "cannot cache function ...: no locator available": nowhere writable
         if not _WARNED:
             _WARNED = True
             warnings.warn(f"pcnsim: Numba cannot write a cache ({err}); kernels are compiled in memory in "
                           "every process (a few seconds at start). Set NUMBA_CACHE_DIR to a writable folder "
                           "to cache them.", RuntimeWarning, stacklevel=2)
-        return numba.njit(cache=False)(fn)
+        return numba.njit(cache=False, **options)(fn)

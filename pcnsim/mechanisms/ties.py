@@ -246,22 +246,25 @@ def decay_and_strength(tie_j: np.ndarray, tie_w: np.ndarray, ids: np.ndarray, ra
     return _decay_sums(tie_j, tie_w, np.asarray(ids, dtype=np.int64), keep, np.float32(PRUNE_BELOW), tie_same)
 
 
-@njit
+@njit(fastmath={"reassoc"})
 def _decay_sums(tie_j, tie_w, ids, keep, prune, tie_same):  # noqa: ANN001, ANN202
+    # The sums may be reassociated (fastmath "reassoc"), so the row's 16 slots are summed in vector lanes:
+    # about four times faster than strict left-to-right sums; the same compiled code gives the same numbers.
     k_ties = tie_j.shape[1]
     total = np.empty(len(ids), tie_w.dtype)
     same = np.empty(len(ids), tie_w.dtype)
     for p in range(len(ids)):
         i, f = ids[p], keep[p]
-        t_all = t_same = 0.0
+        w_row, j_row, s_row = tie_w[i], tie_j[i], tie_same[i]
+        t_all = t_same = np.float32(0.0)
         for k in range(k_ties):
-            w = tie_w[i, k] * f
-            if w < prune:  # (rare: a predictable branch)
-                w = np.float32(0.0)
-                tie_j[i, k] = -1
-            tie_w[i, k] = w
+            w = w_row[k] * f
+            w = w if w >= prune else np.float32(0.0)  # below the threshold: dropped
+            w_row[k] = w
             t_all += w
-            t_same += w * tie_same[i, k]  # (an empty slot has w = 0, whatever its flag)
+            t_same += w * s_row[k]  # (an empty slot has w = 0, whatever its flag)
+        for k in range(k_ties):
+            j_row[k] = j_row[k] if w_row[k] > 0.0 else -1
         total[p] = t_all
         same[p] = t_same
     return total, same
