@@ -302,3 +302,35 @@ def test_no_writable_cache_warns_and_still_runs():
     assert out.returncode == 0, out.stderr[-2000:]
     assert "Numba cannot write a cache" in out.stderr
     assert int(out.stdout.split()[-1]) > 0
+
+
+def test_encounters_follow_the_rate_with_homophily_and_mixed_presence():
+    """The same check with two professions, homophily 0.5 and on-site shares from 0.2 to 1: person p starts
+    Poisson(5 c FTE_p o_p) draws, each kept with chance sum_j P(p draws j) o_j over colleagues j != p."""
+    n, contacts, h = 30, 1.5, 0.5
+    role = np.arange(n) % 2
+    o = np.linspace(0.2, 1.0, n)
+    fte = np.ones(n)
+    ids, net = np.arange(n), np.zeros(n, dtype=np.int64)
+    sites = pres.build_sites(ids, role, net, np.array([0]), np.array([1]), np.zeros(n, dtype=np.int64),
+                             np.ones(n, dtype=np.int64), np.ones(n, dtype=bool), 0.6, 2)
+    same = role[:, None] == role[None, :]
+    pick = h * same / same.sum(axis=1, keepdims=True) + (1 - h) / n  # P(p draws j), self included
+    kept = (pick * o[None, :] * ~np.eye(n, dtype=bool)).sum(axis=1)
+    mean = 5 * contacts * fte * o * kept
+    rng = np.random.default_rng(13)
+    weeks = 400
+    started = np.zeros(n)
+    same_pairs = 0
+    for _ in range(weeks):
+        src, dst = ties_.site_encounters(rng, sites, o, 5 * contacts * fte, h)
+        started += np.bincount(src, minlength=n)
+        same_pairs += (role[src] == role[dst]).sum()
+    for sel in (np.ones(n, dtype=bool), o < 0.5, o >= 0.5, role == 0):
+        e = weeks * mean[sel].sum()
+        assert abs(started[sel].sum() - e) < 4 * np.sqrt(e), (started[sel].sum(), e)
+    # the share of kept encounters within a profession: expected from the same law
+    w_same = (pick * o[None, :] * ~np.eye(n, dtype=bool) * same).sum(axis=1)
+    p_same = (5 * contacts * o * w_same).sum() / mean.sum()
+    tot = started.sum()
+    assert abs(same_pairs / tot - p_same) < 4 * np.sqrt(p_same * (1 - p_same) / tot)
