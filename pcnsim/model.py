@@ -2,7 +2,8 @@
 
 State lives in NumPy arrays (:class:`pcnsim.state.StaffArrays` for people, plain arrays for networks and
 practices); Mesa agents (:class:`pcnsim.agents.StaffMember`) are thin views onto them. The weekly step is a
-fixed sequence of array operations over all staff, with no Python loop over people.
+fixed sequence of array operations over all staff, with no Python loop over people: the loops over
+encounters and tie slots run in compiled kernels (Numba; :mod:`pcnsim.mechanisms.ties`).
 """
 
 from __future__ import annotations
