@@ -9,8 +9,10 @@ When no cache directory is writable at all (a read-only install with no writable
 decorate a cached function; :func:`njit` then warns once and compiles in memory in each process instead
 (same results, slower start).
 
-Random draws inside kernels come from the ``numpy.random.Generator`` passed in (Numba reads the same bit
-generator and reproduces NumPy's algorithms), so runs stay seeded and identical across processes.
+Random numbers come from the model's ``numpy.random.Generator``: the Python wrappers of the kernels take
+the Generator, draw uniforms from it in bulk (``rng.random(n)``) and hand them to the compiled loops, so runs
+stay seeded and identical across processes. (Numba can also call a Generator inside a kernel, with the same
+stream, but each call costs about 6.6 ns against 2.6 ns a draw for NumPy's own fill loop: measured here.)
 """
 
 from __future__ import annotations
