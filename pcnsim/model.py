@@ -2,7 +2,8 @@
 
 State lives in NumPy arrays (:class:`pcnsim.state.StaffArrays` for people, plain arrays for networks and
 practices); Mesa agents (:class:`pcnsim.agents.StaffMember`) are thin views onto them. The weekly step is a
-fixed sequence of array operations over all staff, with no Python loop over people.
+fixed sequence of array operations over all staff, with no Python loop over people: the loops over
+encounters and tie slots run in compiled kernels (Numba; :mod:`pcnsim.mechanisms.ties`).
 """
 
 from __future__ import annotations
@@ -285,52 +286,31 @@ class PCNModel(mesa.Model):
                                  p.base_share, N_ROLES)
         fte = s.fte[ids].astype(np.float64)
         week_days = 5.0 * p.contacts_per_day * fte
-        srcs, dsts, gains = [], [], []  # encounters (both ends) and the tie gain of each batch
-
-        # on-site encounters at practices: Poisson for each (person, practice) record, its mean shared out by
-        # the person's time there (the same law as one Poisson per person with a practice drawn per encounter);
-        # an encounter happens if the partner is there too (their on-site share x share of time there)
-        here = (1.0 - remote)[sites.owner] * sites.share
-        n_enc = rng.poisson(week_days[sites.owner] * here)
-        rec = np.repeat(np.arange(len(sites.staff)), n_enc)
-        if len(rec):
-            j = ties_.site_partners(rng, rec, p.homophily, sites)
-            ok = np.flatnonzero((j != rec) & (rng.random(len(rec)) < here[j]))
-            srcs.append(sites.staff[rec[ok]]), dsts.append(sites.staff[j[ok]]), gains.append(p.tie_gain)
-
+        # Encounters, drawn by compiled kernels from the contact stream, then applied one at a time in the
+        # order drawn (on site, then remote, then mixing), both ends of each before the next (ties.py).
+        # On site at practices: Poisson for each (person, practice) record, its mean shared out by the
+        # person's time there (the same law as one Poisson per person with a practice drawn per encounter);
+        # an encounter happens if the partner is there too (their on-site share x share of time there).
+        batches = [(*ties_.site_encounters(rng, sites, 1.0 - remote, week_days, p.homophily), p.tie_gain)]
         # remote (virtual) encounters with network colleagues, and mixing encounters (interventions)
-        order = pres.sort_order(net, role)
-        gsorted, gids = (net * N_ROLES + role)[order], ids[order]
-        n_virt = rng.poisson(week_days * remote * p.virtual_contact_factor)
-        owner = np.repeat(np.arange(len(ids)), n_virt)
-        if len(owner):
-            partner = ties_.group_partners(rng, net[owner], gsorted, gids, role[owner], p.homophily, N_ROLES)
-            me = ids[owner]
-            ok = (partner >= 0) & (partner != me)
-            srcs.append(me[ok]), dsts.append(partner[ok]), gains.append(p.tie_gain * p.virtual_contact_factor)
+        groups = pres.network_groups(ids, net, role, self.n_networks, N_ROLES)
+        batches.append((*ties_.group_encounters(rng, groups, ids, net, role,
+                                                week_days * remote * p.virtual_contact_factor, p.homophily),
+                        p.tie_gain * p.virtual_contact_factor))
         if lev.mixing_contacts is not None:
             mix = lev.mixing_contacts
-            n_mix = rng.poisson(np.maximum(mix[ids], 0.0))
-            owner = np.repeat(np.arange(len(ids)), n_mix)
-            if len(owner):
-                partner = ties_.group_partners(rng, net[owner], gsorted, gids, role[owner], lev.mixing_homophily, N_ROLES)
-                me = ids[owner]
-                ok = (partner >= 0) & (partner != me)
-                ok[ok] &= mix[partner[ok]] > 0
-                srcs.append(me[ok]), dsts.append(partner[ok]), gains.append(min(1.0, p.tie_gain * lev.mixing_gain))
-
-        if srcs:
-            src, dst = np.concatenate(srcs), np.concatenate(dsts)
-            g = np.repeat(gains, [len(x) for x in srcs])
-            ties_.reinforce(s.tie_j, s.tie_w, src, dst, g)
-            ties_.reinforce(s.tie_j, s.tie_w, dst, src, g)
-            n_encounters = len(src)
-        else:
-            n_encounters = 0
-        rate = np.zeros(s.n, dtype=np.float32)  # one rate per row; rows of leavers hold no ties
-        rate[ids] = p.tie_decay + p.heavy_remote_decay * (remote > p.heavy_remote_threshold)
-        ties_.decay(s.tie_j, s.tie_w, None, rate)
-        return {"role": role, "net": net, "split": split, "base": base, "fte": fte, "encounters": n_encounters}
+            batches.append((*ties_.group_encounters(rng, groups, ids, net, role, np.maximum(mix[ids], 0.0),
+                                                    lev.mixing_homophily, taking_part=mix > 0),
+                            min(1.0, p.tie_gain * lev.mixing_gain)))
+        n_encounters = 0
+        for src, dst, gain in batches:
+            ties_.reinforce(s.tie_j, s.tie_w, src, dst, gain, s.tie_same, s.role)
+            n_encounters += len(src)
+        # decay (rows of people who left hold no ties), and the tie sums belonging and peer support read
+        rate = p.tie_decay + p.heavy_remote_decay * (remote > p.heavy_remote_threshold)
+        strength, same_strength = ties_.decay_and_strength(s.tie_j, s.tie_w, ids, rate, s.tie_same)
+        return {"role": role, "net": net, "split": split, "base": base, "fte": fte, "encounters": n_encounters,
+                "strength": strength, "same_strength": same_strength}
 
     # -- mechanisms 3-5 (+ discrepancy, intention): wellbeing ---------------------------------
     def _wellbeing(self, ids: np.ndarray, lev: Levers, ctx: dict[str, Any], review: bool = True) -> None:
@@ -342,7 +322,7 @@ class PCNModel(mesa.Model):
         if lev.clarity_gain is not None:
             self.clarity += lev.clarity_gain * (1.0 - self.clarity)
         # belonging
-        strength = ties_.strength(s.tie_w, ids)
+        strength = ctx["strength"]  # after this week's contact and decay
         tgt = bel.target(strength, ctx["split"], ctx["base"], self.vision[net], p.belonging_tie_scale,
                          p.belonging_dilution, p.belonging_base_bonus, p.belonging_vision_weight)
         s.belonging[ids] = bel.update(s.belonging[ids], tgt, p.belonging_rate)
@@ -353,7 +333,7 @@ class PCNModel(mesa.Model):
         cov, demand = sup.coverage(net, need, self.n_networks, capacity)
         protected = None if lev.protected_hours is None else lev.protected_hours[ids].astype(np.float64)
         supervision = sup.person_supervision(cov[net], need, protected)
-        peer = sup.peer(ties_.same_role_strength(s.tie_j, s.tie_w, s.role, ids),
+        peer = sup.peer(ctx["same_strength"],
                         None if lev.peer_bonus is None else lev.peer_bonus[ids], p.peer_scale)
         support = sup.combine(supervision, peer, need > 0, p.supervision_weight)
         s.supervision[ids], s.peer[ids], s.support[ids] = supervision, peer, support

@@ -7,6 +7,8 @@ empty tie slots hold partner id -1, so gathering ``attr[tie_j]`` reads the senti
 
 Ties are stored per person in ``K`` slots (``tie_j`` partner ids, ``tie_w`` strengths): a fixed-width
 sparse adjacency (an ELL matrix), symmetric in practice because every encounter updates both ends.
+``tie_same`` flags the slots whose partner shares the person's profession (set when a tie is made; roles
+never change), so that peer support sums need no lookup of partners' roles.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class StaffArrays:
             setattr(self, name, np.full(self.capacity + 1, fill, dtype=dtype))
         self.tie_j = np.full((self.capacity + 1, K_TIES), -1, dtype=np.int32)
         self.tie_w = np.zeros((self.capacity + 1, K_TIES), dtype=np.float32)
+        self.tie_same = np.zeros((self.capacity + 1, K_TIES), dtype=np.bool_)
 
     # ------------------------------------------------------------------------------------------
     def _grow(self, need: int) -> None:
@@ -68,9 +71,11 @@ class StaffArrays:
             setattr(self, name, arr)
         tj = np.full((new_cap + 1, K_TIES), -1, dtype=np.int32)
         tw = np.zeros((new_cap + 1, K_TIES), dtype=np.float32)
+        ts = np.zeros((new_cap + 1, K_TIES), dtype=np.bool_)
         tj[: self.n] = self.tie_j[: self.n]
         tw[: self.n] = self.tie_w[: self.n]
-        self.tie_j, self.tie_w = tj, tw
+        ts[: self.n] = self.tie_same[: self.n]
+        self.tie_j, self.tie_w, self.tie_same = tj, tw, ts
         self.capacity = new_cap
 
     def add(self, count: int, **values: np.ndarray | float | int | bool) -> np.ndarray:
