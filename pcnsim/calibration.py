@@ -797,12 +797,13 @@ def _tension_paragraph(table: pd.DataFrame, reps: pd.DataFrame, params: Params) 
         f"slowed while networks ran the vaccination programme (E24; fill chance x "
         f"{params.vaccination_recruit_factor:g} from {params.vaccination_start} to {params.vaccination_end}).",
         "",
-        f"The level of intention is identified only loosely: T3 is a band, and any intention level that puts the "
-        f"leaver rate inside it fits. The fitted level is high ({settled:.0%} of settled ARRS staff, and "
-        f"{lw_any:.0%} of the link workers of June 2020 under the T1 condition, intend to leave for some reason); "
-        "no published prevalence of intention among ARRS staff pins it down. `intention_intercept` has bounds "
-        "for sensitivity analysis, and comparisons of interventions (paired differences) depend on it less "
-        "than levels do.",
+        f"The level of intention is high: {settled:.0%} of settled ARRS staff, and {lw_any:.0%} of the link "
+        "workers of June 2020 under the T1 condition, intend to leave for some reason. The targets force a high "
+        f"level (T2's conversions and T3's floor need at least {need:.0%} of settled staff intending, and the "
+        "link workers of 2020 were worse placed than settled staff) but identify it only loosely above that "
+        "floor, since T3 is a band; no published prevalence of intention among ARRS staff pins it down. "
+        "`intention_intercept` has bounds for sensitivity analysis, and comparisons of interventions (paired "
+        "differences) depend on it less than levels do.",
     ]
 
 

@@ -324,6 +324,16 @@ def test_app_in_a_real_browser_offline(app_url, tmp_path):
                 timeout=30_000)
             page.get_by_role("button", name="❚❚", exact=True).click()
             expect(page.get_by_role("button", name="▶", exact=True)).to_be_visible()
+            # SolaraViz's play loop may finish a step already under way after Pause: wait until the week
+            # counter is still for a second, so that Reset is not followed by that late step
+            read_time = ("() => (Array.from(document.querySelectorAll('.v-navigation-drawer *')).find(e =>"
+                         " e.childElementCount === 0 && /^Time: /.test(e.textContent)) || {}).textContent")
+            last, still_since = page.evaluate(read_time), time.monotonic()
+            while time.monotonic() - still_since < 1.0:
+                page.wait_for_timeout(200)
+                now = page.evaluate(read_time)
+                if now != last:
+                    last, still_since = now, time.monotonic()
             page.get_by_role("button", name="Reset", exact=True).click()
             expect(page.get_by_text(time_is(0))).to_be_visible(timeout=20_000)
             expect(page.get_by_role("heading", name="The vaccination programme")).to_be_visible()

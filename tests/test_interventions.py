@@ -232,7 +232,9 @@ def test_base_practice_raises_belonging():
 def test_team_days_raise_belonging():
     d = diffs(I.TeamDays(every_weeks=4))
     check(d, belonging=+1, cost=+1)
-    assert d["intention"].mean() < 0, d["intention"]  # small: one day in four weeks (docs/interventions.md)
+    # no claim on intention: team days raise belonging but their cross-profession ties can displace weak
+    # same-profession ones (peer support); with the calibrated weights the net effect is small and its sign
+    # varies between seeds (docs/interventions.md, "Mixing, belonging and peer support")
 
 
 def test_remote_cap_in_the_pandemic_protects_ties():
