@@ -309,7 +309,8 @@ class PCNModel(mesa.Model):
         # decay (rows of people who left hold no ties), and the tie sums belonging and peer support read
         rate = p.tie_decay + p.heavy_remote_decay * (remote > p.heavy_remote_threshold)
         strength, same_strength = ties_.decay_and_strength(s.tie_j, s.tie_w, ids, rate, s.tie_same)
-        return {"role": role, "net": net, "split": split, "base": base, "fte": fte, "encounters": n_encounters,
+        return {"role": role, "net": net, "remote": remote, "split": split, "base": base, "fte": fte,
+                "encounters": n_encounters,
                 "strength": strength, "same_strength": same_strength}
 
     # -- mechanisms 3-5 (+ discrepancy, intention): wellbeing ---------------------------------
@@ -325,7 +326,8 @@ class PCNModel(mesa.Model):
         strength = ctx["strength"]  # after this week's contact and decay
         tgt = bel.target(strength, ctx["split"], ctx["base"], self.vision[net], p.belonging_tie_scale,
                          p.belonging_dilution, p.belonging_base_bonus, p.belonging_vision_weight)
-        s.belonging[ids] = bel.update(s.belonging[ids], tgt, p.belonging_rate)
+        belonging = bel.update(s.belonging[ids], tgt, p.belonging_rate).astype(np.float32)
+        s.belonging[ids] = belonging
         # support: supervision and peers
         is_arrs = R.arrs[role]
         need = np.where(is_arrs, R.supervision_need[role] * p.supervision_need_scale * fte, 0.0)
@@ -347,14 +349,17 @@ class PCNModel(mesa.Model):
         est = self._establishment(group, in_post)
         load = wl.team_load(group, in_post, est, p.max_load)[group]
         s.load[ids] = load
-        s.burnout[ids] = wl.burnout(
+        burnout = wl.burnout(
             s.burnout[ids], load, p.pandemic_workload if self.is_pandemic() else 1.0,
             None if lev.extra_load is None else lev.extra_load[ids], support, p.baseline_strain,
-            p.burnout_rise, p.burnout_recovery)
+            p.burnout_rise, p.burnout_recovery).astype(np.float32)
+        s.burnout[ids] = burnout
         # job discrepancy (E12) drifts to the network's level for the role
         d_tgt = lv.discrepancy_target(R.discrepancy[role], self.clarity[net],
                                       None if lev.discrepancy_cut is None else lev.discrepancy_cut[ids])
-        s.discrepancy[ids] = s.discrepancy[ids] + p.discrepancy_rate * (d_tgt - s.discrepancy[ids])
+        discrepancy = s.discrepancy[ids]
+        discrepancy = (discrepancy + p.discrepancy_rate * (d_tgt - discrepancy)).astype(np.float32)
+        s.discrepancy[ids] = discrepancy
         # pay gap (ARRS roles only)
         uplift = np.zeros(self.n_networks) if lev.reimbursement_uplift is None else lev.reimbursement_uplift
         if lev.funded_uplift is not None:  # London weighting funded outside the allocation
@@ -362,12 +367,13 @@ class PCNModel(mesa.Model):
         gap = fin.pay_gap(R.market_premium[None, :], self.pop.net_london[:, None], p.london_premium,
                           uplift[:, None], p.topup_share)
         self._pay_gap_nr = gap
-        s.pay_gap[ids] = np.where(is_arrs, gap[net, role], 0.0)
+        pay_gap = np.where(is_arrs, gap[net, role], 0.0).astype(np.float32)
+        s.pay_gap[ids] = pay_gap
         # intention to leave
         intercept = p.intention_intercept + p.core_intention_offset * (~is_arrs)
         z = lv.logit(
-            intercept=intercept, belonging=s.belonging[ids], support=support, discrepancy=s.discrepancy[ids],
-            burnout=s.burnout[ids], pay_gap=s.pay_gap[ids], remote=s.remote[ids], contagion=s.contagion[ids],
+            intercept=intercept, belonging=belonging, support=support, discrepancy=discrepancy,
+            burnout=burnout, pay_gap=pay_gap, remote=ctx["remote"], contagion=s.contagion[ids],
             w_isolation=p.w_isolation, w_supervision=p.w_supervision, w_discrepancy=p.w_discrepancy,
             w_burnout=p.w_burnout, w_pay=p.w_pay, w_flexibility=p.w_flexibility, w_contagion=p.w_contagion,
             heavy_remote_threshold=p.heavy_remote_threshold)
@@ -412,14 +418,16 @@ class PCNModel(mesa.Model):
         return leavers
 
     # -- mechanism 8: recruitment -----------------------------------------------------------
-    def planned_fte(self, lev: Levers | None = None) -> np.ndarray:
-        """ARRS FTE each network plans per role this week (network x role), within the allocation."""
+    def planned_fte(self, lev: Levers | None = None, mix: np.ndarray | None = None) -> np.ndarray:
+        """ARRS FTE each network plans per role this week (network x role), within the allocation.
+
+        ``mix`` (networks x roles) overrides the role mix (default: the levers' flexible mix, else E5's)."""
         p, R = self.params, self.roles
         if self.date < p.arrs_start:
             return np.zeros((self.n_networks, N_ROLES))
-        mix = np.broadcast_to(R.mix, (self.n_networks, N_ROLES))
-        if lev is not None and lev.role_mix is not None:
-            mix = lev.role_mix
+        if mix is None:
+            mix = lev.role_mix if lev is not None and lev.role_mix is not None else R.mix
+        mix = np.broadcast_to(mix, (self.n_networks, N_ROLES))
         mix = mix * R.eligible(self.date)  # only roles reimbursable by now, in the same proportions
         total = mix.sum(axis=1, keepdims=True)
         mix = np.where(total > 0, mix / np.where(total > 0, total, 1.0), 0.0)

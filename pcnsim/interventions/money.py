@@ -133,8 +133,7 @@ class FlexibleRoleMix(Intervention):
         in_post = np.where(s.notice_left[ids] < 0, s.fte[ids], 0.0)
         unit = s.network[ids].astype(np.int64) * N_ROLES + s.role[ids]
         have = np.bincount(unit, weights=in_post, minlength=model.n_networks * N_ROLES).reshape(model.n_networks, N_ROLES)
-        cost = model.cost_per_fte(levers)
-        planned = model.allocation[:, None] * model.params.planned_share * mix / np.maximum(cost, 1.0)
+        planned = model.planned_fte(levers, mix=mix)  # the model's own plan for this mix (eligible roles only)
         movable = self._roles_mask(model)[None, :] & nets[:, None] & (planned > 0)
         vac = np.where(movable, np.clip(planned - have, 0.0, None) / np.maximum(planned, 1e-9), 0.0)
         w = np.where(movable, mix, 0.0)
