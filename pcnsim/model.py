@@ -262,7 +262,7 @@ class PCNModel(mesa.Model):
         ids = self.staff.active_ids()
         for _ in range(weeks):
             ctx = self._presence_and_contact(ids, lev, rng=self._rng_init)
-            self._wellbeing(ids, lev, ctx, review=False)
+            self._wellbeing(ids, lev, ctx, renew=False)
         self.staff.contagion[ids] = 0.0
 
     # -- mechanisms 1-2: presence, contact and ties ------------------------------------------
@@ -314,7 +314,7 @@ class PCNModel(mesa.Model):
                 "strength": strength, "same_strength": same_strength}
 
     # -- mechanisms 3-5 (+ discrepancy, intention): wellbeing ---------------------------------
-    def _wellbeing(self, ids: np.ndarray, lev: Levers, ctx: dict[str, Any], review: bool = True) -> None:
+    def _wellbeing(self, ids: np.ndarray, lev: Levers, ctx: dict[str, Any], renew: bool = True) -> None:
         p, s, R = self.params, self.staff, self.roles
         role, net, fte = ctx["role"], ctx["net"], ctx["fte"]
         # network state moved by interventions (organisational development)
@@ -378,7 +378,7 @@ class PCNModel(mesa.Model):
             w_burnout=p.w_burnout, w_pay=p.w_pay, w_flexibility=p.w_flexibility, w_contagion=p.w_contagion,
             heavy_remote_threshold=p.heavy_remote_threshold)
         s.intention[ids] = lv.probability(z)
-        if review:
+        if renew:  # personal propensities drawn anew (not during the burn-in)
             s.propensity[ids] = lv.renew_propensity(self._rng_leave, s.propensity[ids], p.propensity_renewal)
         s.intends[ids] = lv.intends(z, s.propensity[ids])
 

@@ -47,6 +47,9 @@ BAD = {
     "population_not_table.toml": ("name = 'x'\npopulation = 'england'\n", "[population] must be a table"),
     "bad_intervention.toml": ("name = 'x'\n[[interventions]]\ntype = 'magic'\n", "unknown intervention type"),
     "no_name.toml": ("weeks = 3\n", "'name'"),
+    "vaccination_order.toml": ("name = 'x'\n[parameters]\nvaccination_start = 2022-01-01\n"
+                               "vaccination_end = 2021-01-01\n", "vaccination_end must not be before"),
+    "renewal_out_of_range.toml": ("name = 'x'\n[parameters]\npropensity_renewal = 0.5\n", "propensity_renewal"),
 }
 
 
