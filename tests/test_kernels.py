@@ -257,6 +257,20 @@ def test_poisson_counts_have_the_poisson_law(lam):
     assert (ties_.poisson(np.random.default_rng(1), np.zeros(5)) == 0).all()
 
 
+def test_poisson_branch_free_head_gives_the_counts_of_the_plain_search():
+    """The head (counts below POISSON_HEAD summed without a branch) is a faster route to the same inversion:
+    every count, from small means to the largest inverted, equals the plain search's, for the same uniform."""
+    rng = np.random.default_rng(3)
+    mean = np.concatenate([rng.uniform(0.0, 2.0, 50_000), rng.uniform(0.0, ties_.POISSON_INVERSION_MAX, 50_000)])
+    u = rng.random(len(mean))
+    u[:100] = np.nextafter(1.0, 0.0)  # the far tail: the loop runs on past the head
+    plain = ties_._poisson_inversion(mean, u, ties_.POISSON_INVERSION_MAX, 0)
+    head = ties_._poisson_inversion(mean, u, ties_.POISSON_INVERSION_MAX, ties_.POISSON_HEAD)
+    assert (plain >= ties_.POISSON_HEAD).sum() > 1000  # both routes of the head are exercised
+    assert (plain < ties_.POISSON_HEAD).sum() > 1000
+    np.testing.assert_array_equal(head, plain)
+
+
 def test_mean_encounters_per_person_follow_the_rate():
     """Encounters a person starts in a week: Poisson(5 x contacts_per_day x FTE x on-site share) draws, each
     kept if the partner drawn is someone else and there (chance: their on-site share). With everyone at one
