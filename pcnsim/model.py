@@ -28,10 +28,11 @@ from pcnsim.mechanisms import presence as pres
 from pcnsim.mechanisms import recruitment as rec
 from pcnsim.mechanisms import support as sup
 from pcnsim.mechanisms import ties as ties_
+from pcnsim.mechanisms import wellbeing as wb
 from pcnsim.mechanisms import workload as wl
 from pcnsim.params import Params
 from pcnsim.population import Population, single_network
-from pcnsim.results import Recorder
+from pcnsim.results import Recorder, week_sums
 from pcnsim.roles import GP, N_ROLES, NURSE, RoleArrays
 from pcnsim.state import StaffArrays
 
@@ -160,6 +161,7 @@ class PCNModel(mesa.Model):
             propensity=lv.draw_propensity(self._rng_person, n_core),
         )
         self._add_agents(ids)
+        self._first_hire_week = int(self.staff.hire_week[ids].min(initial=0))  # (later hires: week >= 0)
         # core establishment per practice x {GP, nurse}, fixed at the start
         self.core_est = np.zeros((self.n_practices, 2))
         np.add.at(self.core_est, (prac, (pop.core_role == NURSE).astype(int)), pop.core_fte)
@@ -322,71 +324,36 @@ class PCNModel(mesa.Model):
             self.vision += lev.vision_gain * (1.0 - self.vision)
         if lev.clarity_gain is not None:
             self.clarity += lev.clarity_gain * (1.0 - self.clarity)
-        # belonging
-        strength = ctx["strength"]  # after this week's contact and decay
-        tgt = bel.target(strength, ctx["split"], ctx["base"], self.vision[net], p.belonging_tie_scale,
-                         p.belonging_dilution, p.belonging_base_bonus, p.belonging_vision_weight)
-        belonging = bel.update(s.belonging[ids], tgt, p.belonging_rate).astype(np.float32)
-        s.belonging[ids] = belonging
-        # support: supervision and peers
-        is_arrs = R.arrs[role]
-        need = np.where(is_arrs, R.supervision_need[role] * p.supervision_need_scale * fte, 0.0)
+        # The per-person formulas of belonging, support, burnout, discrepancy, pay gap and intention run in
+        # one compiled pass (mechanisms/wellbeing.py); the team-level sums it needs are gathered first.
+        is_arrs = R.arrs
+        need_per_fte = R.supervision_need * p.supervision_need_scale
+        demand, in_post = wb.team_sums(role, net, fte, s.notice_left[ids] >= 0, is_arrs, need_per_fte,
+                                       self.n_networks, N_ROLES)
         capacity = np.full(self.n_networks, p.gp_supervision_sessions * p.hours_per_session)
-        cov, demand = sup.coverage(net, need, self.n_networks, capacity)
-        protected = None if lev.protected_hours is None else lev.protected_hours[ids].astype(np.float64)
-        supervision = sup.person_supervision(cov[net], need, protected)
-        peer = sup.peer(ctx["same_strength"],
-                        None if lev.peer_bonus is None else lev.peer_bonus[ids], p.peer_scale)
-        support = sup.combine(supervision, peer, need > 0, p.supervision_weight)
-        s.supervision[ids], s.peer[ids], s.support[ids] = supervision, peer, support
-        self._sup_sessions = float(np.minimum(capacity, demand).sum() / p.hours_per_session)
-        if protected is not None:
-            self._sup_sessions += float(protected.sum() / p.hours_per_session)
-        self._sup_coverage = float(supervision[need > 0].mean()) if (need > 0).any() else 1.0
-        # workload and burnout
-        in_post = np.where(s.notice_left[ids] < 0, fte, 0.0)
-        group = net * N_ROLES + role
-        est = self._establishment(group, in_post)
-        load = wl.team_load(group, in_post, est, p.max_load)[group]
-        s.load[ids] = load
-        burnout = wl.burnout(
-            s.burnout[ids], load, p.pandemic_workload if self.is_pandemic() else 1.0,
-            None if lev.extra_load is None else lev.extra_load[ids], support, p.baseline_strain,
-            p.burnout_rise, p.burnout_recovery).astype(np.float32)
-        s.burnout[ids] = burnout
-        # job discrepancy (E12) drifts to the network's level for the role
-        d_tgt = lv.discrepancy_target(R.discrepancy[role], self.clarity[net],
-                                      None if lev.discrepancy_cut is None else lev.discrepancy_cut[ids])
-        discrepancy = s.discrepancy[ids]
-        discrepancy = (discrepancy + p.discrepancy_rate * (d_tgt - discrepancy)).astype(np.float32)
-        s.discrepancy[ids] = discrepancy
-        # pay gap (ARRS roles only)
+        cov = sup.coverage_of_demand(demand, capacity)
+        est = self._establishment(in_post)
+        team_load = wl.load_of_teams(in_post, est, p.max_load)
         uplift = np.zeros(self.n_networks) if lev.reimbursement_uplift is None else lev.reimbursement_uplift
         if lev.funded_uplift is not None:  # London weighting funded outside the allocation
             uplift = uplift + lev.funded_uplift
         gap = fin.pay_gap(R.market_premium[None, :], self.pop.net_london[:, None], p.london_premium,
                           uplift[:, None], p.topup_share)
         self._pay_gap_nr = gap
-        pay_gap = np.where(is_arrs, gap[net, role], 0.0).astype(np.float32)
-        s.pay_gap[ids] = pay_gap
-        # intention to leave
-        intercept = p.intention_intercept + p.core_intention_offset * (~is_arrs)
-        z = lv.logit(
-            intercept=intercept, belonging=belonging, support=support, discrepancy=discrepancy,
-            burnout=burnout, pay_gap=pay_gap, remote=ctx["remote"], contagion=s.contagion[ids],
-            w_isolation=p.w_isolation, w_supervision=p.w_supervision, w_discrepancy=p.w_discrepancy,
-            w_burnout=p.w_burnout, w_pay=p.w_pay, w_flexibility=p.w_flexibility, w_contagion=p.w_contagion,
-            heavy_remote_threshold=p.heavy_remote_threshold)
-        s.intention[ids] = lv.probability(z)
         if renew:  # personal propensities drawn anew (not during the burn-in)
             s.propensity[ids] = lv.renew_propensity(self._rng_leave, s.propensity[ids], p.propensity_renewal)
-        s.intends[ids] = lv.intends(z, s.propensity[ids])
+        sup_given, n_need, protected = wb.update(
+            ids, role, net, fte, ctx["remote"], ctx["strength"], ctx["same_strength"], ctx["split"], ctx["base"],
+            s, self.vision, self.clarity, cov, team_load, gap, is_arrs, need_per_fte, R.discrepancy,
+            wb.Weights.of(p, self.is_pandemic()),
+            wb.PersonLevers(lev.protected_hours, lev.peer_bonus, lev.extra_load, lev.discrepancy_cut))
+        self._sup_sessions = float((np.minimum(capacity, demand).sum() + protected) / p.hours_per_session)
+        self._sup_coverage = sup_given / n_need if n_need else 1.0
 
-    def _establishment(self, group: np.ndarray, in_post: np.ndarray) -> np.ndarray:
-        """FTE each team (network x role) is sized for: core as at the start, ARRS the most this year."""
-        n_units = self.n_networks * N_ROLES
-        cur = np.bincount(group, weights=in_post, minlength=n_units)
-        self.arrs_est = np.maximum(self.arrs_est, cur)
+    def _establishment(self, in_post: np.ndarray) -> np.ndarray:
+        """FTE each team (network x role, flat) is sized for: core as at the start, ARRS the most this year
+        (``in_post``: the FTE in post now, per team)."""
+        self.arrs_est = np.maximum(self.arrs_est, in_post)
         est = self.arrs_est.copy()
         est.reshape(self.n_networks, N_ROLES)[:, [GP, NURSE]] = self.core_est_net
         return est
@@ -502,19 +469,19 @@ class PCNModel(mesa.Model):
         ids = s.active_ids()
         role = s.role[ids].astype(np.int64)
         net = s.network[ids].astype(np.int64)
-        fte = s.fte[ids].astype(np.float64)
+        # one compiled pass gives every sum below (results.week_sums); productivity by tenure in weeks
+        productivity = rec.productivity(np.arange(self.week - self._first_hire_week + 1), p.learning_weeks)
+        sums = week_sums(ids, role, net, s, self.week, productivity, self.n_networks)
         if self.date >= p.arrs_start:
-            cost_fte = self.cost_per_fte(lev)
-            cost = np.bincount(net, weights=np.where(R.arrs[role], fte * cost_fte[net, role], 0.0),
-                               minlength=self.n_networks) / fin.WEEKS_PER_YEAR
+            team_cost = sums.team_fte.reshape(self.n_networks, N_ROLES) * self.cost_per_fte(lev)
+            cost = np.where(R.arrs[None, :], team_cost, 0.0).sum(axis=1) / fin.WEEKS_PER_YEAR
             paid = fin.claim(cost, self.allocation, self.claimed_ytd)
         else:
             paid = np.zeros(self.n_networks)
         self.claimed_ytd += paid
         self.spend_week = float(paid.sum())
-        tenure = self.week - s.hire_week[ids]
         gp_sessions = self._sup_sessions + lev.gp_sessions
-        appts = float((fte * R.appointments[role] * rec.productivity(tenure, p.learning_weeks)).sum())
+        appts = float((sums.productive_fte * R.appointments).sum())
         self.appointments = appts - gp_sessions * p.appointments_per_gp_session
         self.gp_supervision_sessions = gp_sessions
         self.intervention_cost = lev.cost
@@ -525,13 +492,15 @@ class PCNModel(mesa.Model):
         self.allocation_total = float(self.allocation.sum())
         self.spend_ytd = float(self.claimed_ytd.sum())
         self.supervision_coverage = self._sup_coverage
-        arrs = R.arrs[role]
-        self.intending_share = float(s.intends[ids][arrs].mean()) if arrs.any() else 0.0
-        self.belonging_mean = float(s.belonging[ids][arrs].mean()) if arrs.any() else 0.0
-        self.burnout_mean = float(s.burnout[ids][arrs].mean()) if arrs.any() else 0.0
+        n_arrs = float(sums.headcount[R.arrs].sum())
+        for kpi, total in (("intending_share", sums.intending), ("belonging_mean", sums.belonging),
+                           ("burnout_mean", sums.burnout)):
+            setattr(self, kpi, float(total[R.arrs].sum()) / n_arrs if n_arrs else 0.0)
         self.encounters = ctx["encounters"]
-        self._update_headcount_kpis()
-        self.recorder.record(ids, role, joiners, leavers)
+        self.headcount = int(sums.headcount.sum())
+        self.arrs_headcount = int(n_arrs)
+        self.arrs_fte = float(sums.fte[R.arrs].sum())
+        self.recorder.record(sums, joiners, leavers)
 
     def _close_year(self) -> None:
         alloc = float(self.allocation.sum())

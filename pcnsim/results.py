@@ -17,11 +17,12 @@ unspent share
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from pcnsim._jit import njit
 from pcnsim.roles import N_ROLES, ROLE_KEYS, ROLES
 
 if TYPE_CHECKING:
@@ -38,6 +39,56 @@ NETWORK_COLUMNS = {
 }
 
 
+class WeekSums(NamedTuple):
+    """Sums over the staff in post, per role (``headcount`` an integer count; the rest float64)."""
+
+    headcount: np.ndarray
+    fte: np.ndarray
+    intending: np.ndarray  # people intending to leave
+    belonging: np.ndarray
+    burnout: np.ndarray
+    productive_fte: np.ndarray  # FTE x productivity on the learning curve (appointments)
+    team_fte: np.ndarray  # FTE per team (network x role), flat (the money claimed for ARRS posts)
+
+
+def week_sums(ids: np.ndarray, role: np.ndarray, net: np.ndarray, staff: object, week: int,
+              productivity: np.ndarray, n_networks: int) -> WeekSums:
+    """One compiled pass over the staff in post (``ids``, with their ``role`` and ``net``) for the week's
+    outputs: what the recorder keeps per role, the KPIs, appointments and ARRS claims are all sums of these.
+    ``productivity[t]`` is the productivity at tenure ``t`` weeks (``recruitment.productivity``). Sums run
+    in the order of ``ids``, as ``np.bincount`` would."""
+    s = staff
+    out = _week_sums(np.asarray(ids, np.int64), np.asarray(role, np.int64), np.asarray(net, np.int64), s.fte,
+                     s.intends, s.belonging, s.burnout, s.hire_week, int(week), np.asarray(productivity, np.float64),
+                     int(n_networks), N_ROLES)
+    return WeekSums(out[0].astype(np.int64), *out[1:])
+
+
+@njit
+def _week_sums(ids, role, net, fte, intends, belonging, burnout, hire_week, week, productivity, n_networks,  # noqa: ANN001, ANN202
+               n_roles):
+    head = np.zeros(n_roles)
+    f_sum = np.zeros(n_roles)
+    i_sum = np.zeros(n_roles)
+    b_sum = np.zeros(n_roles)
+    o_sum = np.zeros(n_roles)
+    p_sum = np.zeros(n_roles)
+    team = np.zeros(n_networks * n_roles)
+    top = len(productivity) - 1
+    for p in range(len(ids)):
+        i, r = ids[p], role[p]
+        f = np.float64(fte[i])
+        head[r] += 1.0
+        f_sum[r] += f
+        i_sum[r] += 1.0 if intends[i] else 0.0
+        b_sum[r] += np.float64(belonging[i])
+        o_sum[r] += np.float64(burnout[i])
+        t = min(max(week - hire_week[i], 0), top)
+        p_sum[r] += f * productivity[t]
+        team[net[p] * n_roles + r] += f
+    return head, f_sum, i_sum, b_sum, o_sum, p_sum, team
+
+
 class Recorder:
     """Weekly outputs of one model run."""
 
@@ -50,19 +101,20 @@ class Recorder:
         self.rows: list[dict[str, Any]] = []
         self.by_role: dict[str, list[np.ndarray]] = {m: [] for m in ROLE_METRICS}
 
-    def record(self, ids: np.ndarray, role: np.ndarray, joiners: np.ndarray, leavers: np.ndarray) -> None:
+    def record(self, sums: WeekSums, joiners: np.ndarray, leavers: np.ndarray) -> None:
+        """Record the week: the model's network-level outputs, and the per-role ``sums`` of the staff in post
+        (:func:`week_sums`) with the roles of this week's ``joiners`` and ``leavers`` (staff ids)."""
         m, s = self.model, self.model.staff
         row = {"week": m.week - 1, "date": m.date}
         row.update({col: getattr(m, attr) for col, attr in NETWORK_COLUMNS.items()})
         self.rows.append(row)
-        bc = np.bincount
-        self.by_role["headcount"].append(bc(role, minlength=N_ROLES))
-        self.by_role["fte"].append(bc(role, weights=s.fte[ids], minlength=N_ROLES))
-        self.by_role["joiners"].append(bc(s.role[joiners], minlength=N_ROLES))
-        self.by_role["leavers"].append(bc(s.role[leavers], minlength=N_ROLES))
-        self.by_role["intending"].append(bc(role, weights=s.intends[ids], minlength=N_ROLES))
-        self.by_role["belonging"].append(bc(role, weights=s.belonging[ids], minlength=N_ROLES))
-        self.by_role["burnout"].append(bc(role, weights=s.burnout[ids], minlength=N_ROLES))
+        self.by_role["headcount"].append(sums.headcount)
+        self.by_role["fte"].append(sums.fte)
+        self.by_role["joiners"].append(np.bincount(s.role[joiners], minlength=N_ROLES))
+        self.by_role["leavers"].append(np.bincount(s.role[leavers], minlength=N_ROLES))
+        self.by_role["intending"].append(sums.intending)
+        self.by_role["belonging"].append(sums.belonging)
+        self.by_role["burnout"].append(sums.burnout)
 
     def weekly(self) -> pd.DataFrame:
         """Network-level weekly outputs, one row per week."""

@@ -20,8 +20,12 @@ import numpy as np
 def coverage(network: np.ndarray, need_hours: np.ndarray, n_networks: int, capacity_hours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-network coverage (0-1) and demand (hours)."""
     demand = np.bincount(network, weights=need_hours, minlength=n_networks)
-    cov = np.where(demand > 0, np.minimum(1.0, capacity_hours / np.maximum(demand, 1e-12)), 1.0)
-    return cov, demand
+    return coverage_of_demand(demand, capacity_hours), demand
+
+
+def coverage_of_demand(demand_hours: np.ndarray, capacity_hours: np.ndarray) -> np.ndarray:
+    """Per-network coverage (0-1) from the supervision demanded and the GP hours available."""
+    return np.where(demand_hours > 0, np.minimum(1.0, capacity_hours / np.maximum(demand_hours, 1e-12)), 1.0)
 
 
 def person_supervision(cov_of: np.ndarray, need_hours: np.ndarray, protected_hours: np.ndarray | None) -> np.ndarray:

@@ -16,7 +16,12 @@ import numpy as np
 
 def team_load(group: np.ndarray, fte_in_post: np.ndarray, establishment: np.ndarray, max_load: float) -> np.ndarray:
     """Per-group load; ``group`` indexes ``establishment`` (FTE)."""
-    in_post = np.bincount(group, weights=fte_in_post, minlength=len(establishment))
+    return load_of_teams(np.bincount(group, weights=fte_in_post, minlength=len(establishment)), establishment,
+                         max_load)
+
+
+def load_of_teams(in_post: np.ndarray, establishment: np.ndarray, max_load: float) -> np.ndarray:
+    """Per-team load from the FTE in post and the establishment (FTE) of each team."""
     load = np.where(in_post > 0, establishment / np.maximum(in_post, 1e-9), 1.0)
     return np.clip(load, 1.0, max_load)
 
