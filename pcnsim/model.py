@@ -412,13 +412,10 @@ class PCNModel(mesa.Model):
     def _recruit(self, lev: Levers) -> np.ndarray:
         p, s, R = self.params, self.staff, self.roles
         rng = self._rng_recruit
-        ids = s.active_ids()
-        role = s.role[ids].astype(np.int64)
-        in_post = np.where(s.notice_left[ids] < 0, s.fte[ids], 0.0)
+        # FTE in post (not on notice): ARRS per network x role, core per practice x {GP, nurse}
+        have, chave = rec.in_post(s, R.arrs, NURSE, self.n_networks, self.n_practices)
         # ARRS: network x role units
         planned = self.planned_fte(lev)
-        unit = s.network[ids].astype(np.int64) * N_ROLES + role
-        have = np.bincount(unit, weights=in_post, minlength=self.n_networks * N_ROLES).reshape(self.n_networks, N_ROLES)
         vac = np.where(R.arrs[None, :], planned - have, 0.0)
         self._vacancies_fte = float(np.maximum(vac, 0).sum())
         post = np.broadcast_to(R.mean_fte, vac.shape)
@@ -440,9 +437,6 @@ class PCNModel(mesa.Model):
             discrepancy=np.minimum(1.0, NEW_STARTER_DISCREPANCY * R.discrepancy[new_role] * (1 - self.clarity[new_net])),
         )
         # core: practice x {GP, nurse} units
-        core = ~R.arrs[role]
-        cunit = s.practice[ids][core].astype(np.int64) * 2 + (role[core] == NURSE)
-        chave = np.bincount(cunit, weights=in_post[core], minlength=self.n_practices * 2).reshape(self.n_practices, 2)
         cvac = self.core_est - chave
         self._vacancies_fte += float(np.maximum(cvac, 0).sum())
         cpost = np.broadcast_to(R.mean_fte[[GP, NURSE]], cvac.shape)
@@ -466,12 +460,9 @@ class PCNModel(mesa.Model):
     # -- mechanism 9: money and output ------------------------------------------------------
     def _money_and_output(self, lev: Levers, joiners: np.ndarray, leavers: np.ndarray, ctx: dict[str, Any]) -> None:
         p, s, R = self.params, self.staff, self.roles
-        ids = s.active_ids()
-        role = s.role[ids].astype(np.int64)
-        net = s.network[ids].astype(np.int64)
         # one compiled pass gives every sum below (results.week_sums); productivity by tenure in weeks
         productivity = rec.productivity(np.arange(self.week - self._first_hire_week + 1), p.learning_weeks)
-        sums = week_sums(ids, role, net, s, self.week, productivity, self.n_networks)
+        sums = week_sums(s, self.week, productivity, self.n_networks)
         if self.date >= p.arrs_start:
             team_cost = sums.team_fte.reshape(self.n_networks, N_ROLES) * self.cost_per_fte(lev)
             cost = np.where(R.arrs[None, :], team_cost, 0.0).sum(axis=1) / fin.WEEKS_PER_YEAR

@@ -51,22 +51,22 @@ class WeekSums(NamedTuple):
     team_fte: np.ndarray  # FTE per team (network x role), flat (the money claimed for ARRS posts)
 
 
-def week_sums(ids: np.ndarray, role: np.ndarray, net: np.ndarray, staff: object, week: int,
-              productivity: np.ndarray, n_networks: int) -> WeekSums:
-    """One compiled pass over the staff in post (``ids``, with their ``role`` and ``net``) for the week's
+def week_sums(staff: object, week: int, productivity: np.ndarray, n_networks: int) -> WeekSums:
+    """One compiled pass over the staff in post (the active rows of ``staff``, in id order) for the week's
     outputs: what the recorder keeps per role, the KPIs, appointments and ARRS claims are all sums of these.
     ``productivity[t]`` is the productivity at tenure ``t`` weeks (``recruitment.productivity``). Sums run
-    in the order of ``ids``, as ``np.bincount`` would."""
+    in id order, as ``np.bincount`` over the active ids would."""
     s = staff
-    out = _week_sums(np.asarray(ids, np.int64), np.asarray(role, np.int64), np.asarray(net, np.int64), s.fte,
-                     s.intends, s.belonging, s.burnout, s.hire_week, int(week), np.asarray(productivity, np.float64),
-                     int(n_networks), N_ROLES)
+    if len(productivity) < week - int(s.hire_week[: s.n].min(initial=week)) + 1:
+        raise ValueError("productivity must cover every tenure in post")
+    out = _week_sums(s.active, s.role, s.network, s.fte, s.intends, s.belonging, s.burnout, s.hire_week, int(s.n),
+                     int(week), np.asarray(productivity, np.float64), int(n_networks), N_ROLES)
     return WeekSums(out[0].astype(np.int64), *out[1:])
 
 
 @njit
-def _week_sums(ids, role, net, fte, intends, belonging, burnout, hire_week, week, productivity, n_networks,  # noqa: ANN001, ANN202
-               n_roles):
+def _week_sums(active, role, network, fte, intends, belonging, burnout, hire_week, n, week, productivity,  # noqa: ANN001, ANN202
+               n_networks, n_roles):
     head = np.zeros(n_roles)
     f_sum = np.zeros(n_roles)
     i_sum = np.zeros(n_roles)
@@ -74,18 +74,18 @@ def _week_sums(ids, role, net, fte, intends, belonging, burnout, hire_week, week
     o_sum = np.zeros(n_roles)
     p_sum = np.zeros(n_roles)
     team = np.zeros(n_networks * n_roles)
-    top = len(productivity) - 1
-    for p in range(len(ids)):
-        i, r = ids[p], role[p]
+    for i in range(n):
+        if not active[i]:
+            continue
+        r = role[i]
         f = np.float64(fte[i])
         head[r] += 1.0
         f_sum[r] += f
         i_sum[r] += 1.0 if intends[i] else 0.0
         b_sum[r] += np.float64(belonging[i])
         o_sum[r] += np.float64(burnout[i])
-        t = min(max(week - hire_week[i], 0), top)
-        p_sum[r] += f * productivity[t]
-        team[net[p] * n_roles + r] += f
+        p_sum[r] += f * productivity[week - hire_week[i]]
+        team[network[i] * n_roles + r] += f
     return head, f_sum, i_sum, b_sum, o_sum, p_sum, team
 
 

@@ -271,6 +271,21 @@ def test_poisson_branch_free_head_gives_the_counts_of_the_plain_search():
     np.testing.assert_array_equal(head, plain)
 
 
+def test_poisson_small_means_skip_the_exp_without_changing_a_count():
+    """For small means a uniform below 1 - mean is a count of 0 with no exp; at the edge (uniforms within a
+    few units in the last place of 1 - mean and of exp(-mean)) every count is still the plain inversion's."""
+    rng = np.random.default_rng(4)
+    mean = np.concatenate([rng.uniform(0.0, 0.2, 40_000), 10.0 ** rng.uniform(-12, -1, 40_000)])
+    p0 = np.exp(-mean)
+    u = rng.random(len(mean))
+    edge = np.arange(0, len(mean), 4)  # a quarter of the uniforms sit at the edges, a few ulps either side
+    u[edge] = np.where(edge % 8 == 0, 1.0 - mean[edge], p0[edge]) + rng.integers(-6, 7, len(edge)) * 2.0**-53
+    u = np.clip(u, 0.0, np.nextafter(1.0, 0.0))
+    got = ties_._poisson_inversion(mean, u, ties_.POISSON_INVERSION_MAX, 0)
+    np.testing.assert_array_equal(got, np.where(u < p0, 0, got))  # zero exactly where u < P(0) (as computed)
+    assert ((u >= p0) == (got > 0)).all() and (got > 0).sum() > 1000
+
+
 def test_mean_encounters_per_person_follow_the_rate():
     """Encounters a person starts in a week: Poisson(5 x contacts_per_day x FTE x on-site share) draws, each
     kept if the partner drawn is someone else and there (chance: their on-site share). With everyone at one

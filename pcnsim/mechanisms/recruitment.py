@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pcnsim._jit import njit
+
 
 def open_posts(vacancy_fte: np.ndarray, post_fte: np.ndarray, min_post: float) -> np.ndarray:
     """Number of posts open for each unit's vacancy."""
@@ -48,3 +50,32 @@ def hires(rng: np.random.Generator, posts: np.ndarray, q: np.ndarray, vacancy_ft
 def productivity(tenure_weeks: np.ndarray, learning_weeks: float) -> np.ndarray:
     """Learning curve: 50% at the start, approaching 100% (E27 + assumption)."""
     return 1.0 - 0.5 * np.exp(-np.maximum(tenure_weeks, 0) / learning_weeks)
+
+
+def in_post(staff: object, is_arrs: np.ndarray, nurse: int, n_networks: int, n_practices: int
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """FTE in post and not on notice: ARRS staff per network x role, core staff per practice x {GP, nurse}
+    (the units vacancies are counted in). One compiled pass over the staff arrays, in id order (the sums of
+    ``np.bincount`` over the active ids)."""
+    s = staff
+    arrs, core = _in_post(s.active, s.notice_left, s.role, s.network, s.practice, s.fte, int(s.n),
+                          np.asarray(is_arrs, np.bool_), int(nurse), int(n_networks), int(n_practices),
+                          len(is_arrs))
+    return arrs.reshape(n_networks, len(is_arrs)), core.reshape(n_practices, 2)
+
+
+@njit
+def _in_post(active, notice_left, role, network, practice, fte, n, is_arrs, nurse, n_networks, n_practices,  # noqa: ANN001, ANN202
+             n_roles):
+    arrs = np.zeros(n_networks * n_roles)
+    core = np.zeros(n_practices * 2)
+    for i in range(n):
+        if not active[i]:
+            continue
+        f = np.float64(fte[i]) if notice_left[i] < 0 else 0.0
+        r = role[i]
+        if is_arrs[r]:
+            arrs[network[i] * n_roles + r] += f
+        else:
+            core[practice[i] * 2 + (1 if r == nurse else 0)] += f
+    return arrs, core

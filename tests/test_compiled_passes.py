@@ -1,5 +1,7 @@
-"""The compiled wellbeing pass (pcnsim/mechanisms/wellbeing.py) against its reference, composed from the
-mechanisms' own NumPy functions: every field it writes, on random states, with and without the levers."""
+"""The compiled passes over the staff against their definitions: the wellbeing pass
+(pcnsim/mechanisms/wellbeing.py) against its reference composed from the mechanisms' own NumPy functions (every
+field it writes, on random states, with and without the levers), and the team sums, FTE in post and week sums
+against the NumPy bincounts they replace (exactly: same sums, same order)."""
 
 import numpy as np
 import pytest
@@ -84,3 +86,40 @@ def test_team_sums_are_the_bincounts():
     np.testing.assert_array_equal(in_post, np.bincount(args["net"] * N_ROLES + args["role"],
                                                        weights=np.where(on_notice, 0.0, args["fte"]),
                                                        minlength=4 * N_ROLES))
+
+
+def test_in_post_and_week_sums_are_the_bincounts_over_the_active_staff():
+    """The compiled passes of recruitment and recording against their definitions (NumPy, over active ids),
+    on a model with turnover and people on notice."""
+    from pcnsim.mechanisms import recruitment as rec
+    from pcnsim.model import PCNModel
+    from pcnsim.population import replicate, single_network
+    from pcnsim.results import week_sums
+    from pcnsim.roles import NURSE
+
+    m = PCNModel(rng=5, population=replicate(single_network(Params()), 3)).run(120)
+    s, R = m.staff, m.roles
+    ids = s.active_ids()
+    assert (~s.active[: s.n]).sum() > 20 and (s.notice_left[ids] >= 0).sum() > 0  # leavers and notice exercised
+    role, fte = s.role[ids].astype(np.int64), s.fte[ids]
+    in_post = np.where(s.notice_left[ids] < 0, fte, 0.0)
+    have, chave = rec.in_post(s, R.arrs, NURSE, m.n_networks, m.n_practices)
+    unit = s.network[ids].astype(np.int64) * N_ROLES + role
+    want = np.bincount(unit, weights=np.where(R.arrs[role], in_post, 0.0), minlength=m.n_networks * N_ROLES)
+    np.testing.assert_array_equal(have.ravel(), want)
+    core = ~R.arrs[role]
+    cunit = s.practice[ids][core].astype(np.int64) * 2 + (role[core] == NURSE)
+    np.testing.assert_array_equal(chave.ravel(), np.bincount(cunit, weights=in_post[core], minlength=m.n_practices * 2))
+    prod = rec.productivity(np.arange(m.week + 600), Params().learning_weeks)
+    sums = week_sums(s, m.week, prod, m.n_networks)
+    bc = np.bincount
+    np.testing.assert_array_equal(sums.headcount, bc(role, minlength=N_ROLES))
+    np.testing.assert_array_equal(sums.fte, bc(role, weights=fte, minlength=N_ROLES))
+    np.testing.assert_array_equal(sums.intending, bc(role, weights=s.intends[ids], minlength=N_ROLES))
+    np.testing.assert_array_equal(sums.belonging, bc(role, weights=s.belonging[ids], minlength=N_ROLES))
+    np.testing.assert_array_equal(sums.burnout, bc(role, weights=s.burnout[ids], minlength=N_ROLES))
+    np.testing.assert_array_equal(sums.productive_fte, bc(role, weights=fte * prod[m.week - s.hire_week[ids]],
+                                                          minlength=N_ROLES))
+    np.testing.assert_array_equal(sums.team_fte, bc(unit, weights=fte, minlength=m.n_networks * N_ROLES))
+    with pytest.raises(ValueError, match="productivity"):
+        week_sums(s, m.week, prod[:10], m.n_networks)
