@@ -245,7 +245,7 @@ class PCNModel(mesa.Model):
         ids = self.staff.active_ids()
         ctx = self._presence_and_contact(ids, lev, rng=self._rng_contact)
         self._wellbeing(ids, lev, ctx)
-        leavers = self._leaving(ids)
+        leavers = self._leaving(ids, ctx["net"])
         joiners = self._recruit(lev)
         self._money_and_output(lev, joiners, leavers, ctx)
         self.week += 1
@@ -359,7 +359,8 @@ class PCNModel(mesa.Model):
         return est
 
     # -- mechanism 7: leaving ---------------------------------------------------------------
-    def _leaving(self, ids: np.ndarray) -> np.ndarray:
+    def _leaving(self, ids: np.ndarray, net: np.ndarray) -> np.ndarray:
+        """Notice, resignations and leavers among the staff ``ids`` (in networks ``net``); returns the leavers."""
         p, s, R = self.params, self.staff, self.roles
         notice = s.notice_left[ids]
         on = notice >= 0
@@ -376,8 +377,14 @@ class PCNModel(mesa.Model):
         s.leave_week[leavers] = self.week
         left = np.zeros(s.capacity + 1, dtype=bool)
         left[leavers] = True
-        remaining = ids[~left[ids]]
-        exposure = ties_.cut_leavers(s.tie_j, s.tie_w, remaining, left)
+        stays = ~left[ids]
+        remaining = ids[stays]
+        # every tie is within a network, so only people in a network someone left can lose a tie
+        touched = np.zeros(self.n_networks, dtype=bool)
+        touched[s.network[leavers]] = True
+        near = touched[net[stays]]
+        exposure = np.zeros(len(remaining), dtype=s.tie_w.dtype)
+        exposure[near] = ties_.cut_leavers(s.tie_j, s.tie_w, remaining[near], left)
         s.contagion[remaining] = s.contagion[remaining] * (1.0 - p.contagion_decay) + exposure
         s.tie_j[leavers] = -1
         s.tie_w[leavers] = 0.0

@@ -102,3 +102,20 @@ def test_all_bounds_at_once_low_and_high():
         m = PCNModel(rng=9, population=pop, params=p)
         ClaimWatcher.run(m, 30)
         check_state(m)
+
+
+def test_ties_stay_within_a_network_and_never_point_at_leavers():
+    """Every tie joins two people of one network (leaving relies on it: only a network someone left is
+    searched for ties to cut), and no one in post holds a tie to someone who has left."""
+    from pcnsim.interventions import SharedVaccination
+
+    m = PCNModel(rng=8, population=replicate(single_network(Params()), 4),
+                 interventions=[SharedVaccination(start="2019-04-01")]).run(104)
+    s = m.staff
+    ids = s.active_ids()
+    j = s.tie_j[ids]
+    held = j >= 0
+    assert held.sum() > 1000 and m.recorder.role_array("leavers").sum() > 20
+    owner = np.repeat(ids, held.sum(axis=1))
+    np.testing.assert_array_equal(s.network[j[held]], s.network[owner])
+    assert s.active[j[held]].all()
