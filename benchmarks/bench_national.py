@@ -5,6 +5,7 @@
     .venv/bin/python benchmarks/bench_national.py --repeat 3     # median and spread of 3 runs per case
     .venv/bin/python benchmarks/bench_national.py --profile      # where a national week spends its time
     .venv/bin/python benchmarks/bench_national.py --profile --profile-weeks 20 --profile-from 150
+    .venv/bin/python benchmarks/bench_national.py --sections --profile-weeks 40  # wall time per part, no profiler
 
 Without ``--profile`` this is ``pcnsim bench`` (same options: see ``pcnsim bench --help``). With it, the
 whole England is built and run to week ``--profile-from``, then ``--profile-weeks`` weeks are profiled with
@@ -69,13 +70,85 @@ def profile(weeks: int, start: int, top: int, seed: int = 1) -> str:
     return out.getvalue()
 
 
+def sections(weeks: int, start: int, seed: int = 1) -> str:
+    """Time each part of ``weeks`` national weeks after ``start`` weeks, without a profiler (wall clock).
+
+    The parts of the step, and the compiled kernels and Mesa calls inside each, are wrapped with timers (a
+    few calls a week, so the timers cost nothing measurable)."""
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    from collections import Counter
+
+    from pcnsim import model as model_module
+    from pcnsim.england import england
+    from pcnsim.mechanisms import presence, recruitment, ties, wellbeing
+    from pcnsim.model import PCNModel
+
+    clock = time.perf_counter
+    spent: Counter[str] = Counter()
+
+    def wrap(obj, name: str, label: str) -> None:  # noqa: ANN001
+        f = getattr(obj, name)
+
+        def g(*a, **k):  # noqa: ANN002, ANN003, ANN202
+            t = clock()
+            try:
+                return f(*a, **k)
+            finally:
+                spent[label] += clock() - t
+        setattr(obj, name, g)
+
+    model = PCNModel(rng=seed, population=england())
+    model.run(start)
+    staff = model.headcount
+    parts = {"_presence_and_contact": "presence and contact", "_wellbeing": "wellbeing",
+             "_leaving": "leaving", "_recruit": "recruitment", "_money_and_output": "money and output"}
+    kernels = {  # part: (module, function, label), the compiled kernels and Mesa calls inside each part
+        "presence and contact": [
+            (presence, "build_sites", "site records"), (ties, "site_encounters", "on-site encounters"),
+            (ties, "poisson", "of which Poisson counts (on-site and remote)"), (presence, "network_groups", "network groups"),
+            (ties, "group_encounters", "remote encounters"), (ties, "reinforce", "tie updates"),
+            (ties, "decay_and_strength", "decay and tie sums")],
+        "wellbeing": [(wellbeing, "team_sums", "team sums"), (wellbeing, "update", "wellbeing pass")],
+        "leaving": [(ties, "cut_leavers", "ties cut from leavers"), (model, "_remove_agents", "removing Mesa agents")],
+        "recruitment": [(recruitment, "in_post", "FTE in post"), (model, "_add_agents", "creating Mesa agents")],
+        "money and output": [(model_module, "week_sums", "week sums")],
+    }
+    originals = [(obj, name, getattr(obj, name)) for ks in kernels.values() for obj, name, _ in ks]
+    for name, label in parts.items():
+        wrap(model, name, label)
+    for ks in kernels.values():
+        for obj, name, label in ks:
+            wrap(obj, name, label)
+    try:
+        t0 = clock()
+        model.run(weeks)
+        total = clock() - t0
+    finally:
+        for obj, name, f in originals:
+            setattr(obj, name, f)
+    out = io.StringIO()
+    print(f"England: {staff:,} staff in post at week {start}; weeks {start}-{start + weeks}: "
+          f"{1e3 * total / weeks:.1f} ms a week (wall clock, no profiler)", file=out)
+    for part in parts.values():
+        print(f"  {part:<44} {1e3 * spent[part] / weeks:6.2f} ms", file=out)
+        for _obj, _name, label in kernels[part]:
+            print(f"    {label:<42} {1e3 * spent[label] / weeks:6.2f} ms", file=out)
+    rest = total - sum(spent[part] for part in parts.values())
+    print(f"  {'levers, calendar, data collection':<44} {1e3 * rest / weeks:6.2f} ms", file=out)
+    return out.getvalue()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(add_help=False)
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--profile-weeks", type=int, default=20)
     ap.add_argument("--profile-from", type=int, default=150)
     ap.add_argument("--profile-top", type=int, default=25)
+    ap.add_argument("--sections", action="store_true")
     known, rest = ap.parse_known_args()
+    if known.sections:
+        print(sections(known.profile_weeks, known.profile_from))
+        return 0
     if known.profile:
         print(profile(known.profile_weeks, known.profile_from, known.profile_top))
         return 0

@@ -21,7 +21,6 @@ import numpy as np
 from pcnsim import __version__
 from pcnsim.agents import StaffMember
 from pcnsim.levers import Levers
-from pcnsim.mechanisms import belonging as bel
 from pcnsim.mechanisms import finance as fin
 from pcnsim.mechanisms import leaving as lv
 from pcnsim.mechanisms import presence as pres

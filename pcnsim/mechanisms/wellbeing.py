@@ -66,6 +66,7 @@ class PersonLevers(NamedTuple):
     discrepancy_cut: np.ndarray | None = None
 
 
+NO_LEVERS = PersonLevers()  # every lever neutral
 _NONE = np.zeros(1, dtype=np.float32)
 
 
@@ -96,7 +97,7 @@ def update(ids: np.ndarray, role: np.ndarray, net: np.ndarray, fte: np.ndarray, 
            strength: np.ndarray, same_strength: np.ndarray, split: np.ndarray, base: np.ndarray,
            staff: object, vision: np.ndarray, clarity: np.ndarray, coverage: np.ndarray, team_load: np.ndarray,
            pay_gap: np.ndarray, is_arrs: np.ndarray, need_per_fte: np.ndarray, role_discrepancy: np.ndarray,
-           w: Weights, levers: PersonLevers = PersonLevers()) -> tuple[float, int, float]:
+           w: Weights, levers: PersonLevers = NO_LEVERS) -> tuple[float, int, float]:
     """Update the wellbeing of the people ``ids`` in place, in ``staff`` (a :class:`~pcnsim.state.StaffArrays`).
 
     Per person (in the order of ``ids``): ``role``, ``net``, ``fte``, ``remote`` (share), ``strength`` and
@@ -199,7 +200,7 @@ def reference(ids: np.ndarray, role: np.ndarray, net: np.ndarray, fte: np.ndarra
               strength: np.ndarray, same_strength: np.ndarray, split: np.ndarray, base: np.ndarray,
               staff: object, vision: np.ndarray, clarity: np.ndarray, coverage: np.ndarray, team_load: np.ndarray,
               pay_gap: np.ndarray, is_arrs: np.ndarray, need_per_fte: np.ndarray, role_discrepancy: np.ndarray,
-              w: Weights, levers: PersonLevers = PersonLevers()) -> tuple[float, int, float]:
+              w: Weights, levers: PersonLevers = NO_LEVERS) -> tuple[float, int, float]:
     """:func:`update` composed from the mechanisms' NumPy functions (the reference the tests check it by)."""
     s, lev = staff, levers
 
