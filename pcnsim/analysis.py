@@ -25,11 +25,12 @@ restricted parameters answer "which parameter ranges make this outcome fall belo
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,8 +177,28 @@ def _index_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return df
 
 
+@contextlib.contextmanager
+def _seeded_global_rng(seed: int) -> Iterator[None]:
+    """Seed NumPy's legacy global RNG for the duration, then restore its state.
+
+    SALib's ``sobol`` and ``delta`` analyses draw their bootstrap resamples from the global RNG and seed it
+    only ``if seed:``, so a seed of 0 would leave the confidence intervals to whatever ran before."""
+    state = np.random.get_state()  # noqa: NPY002 (SALib uses the legacy global RNG)
+    np.random.seed(seed)  # noqa: NPY002
+    try:
+        yield
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+
+
 def _indices_one(design: str, problem: dict[str, Any], sweep: Sweep, y: np.ndarray, o: str, conf: float,
                  seed: int, num_resamples: int, X: np.ndarray | None) -> list[dict[str, Any]]:
+    with _seeded_global_rng(seed):
+        return _indices_seeded(design, problem, sweep, y, o, conf, seed, num_resamples, X)
+
+
+def _indices_seeded(design: str, problem: dict[str, Any], sweep: Sweep, y: np.ndarray, o: str, conf: float,
+                    seed: int, num_resamples: int, X: np.ndarray | None) -> list[dict[str, Any]]:
     names = problem["names"]
     rows = []
 
