@@ -22,6 +22,21 @@ import pstats
 import sys
 import time
 import warnings
+from collections.abc import Callable
+from typing import Any
+
+
+def _time_calls(obj: object, name: str, label: str, spent: dict[str, float], clock: Callable[[], float]) -> None:
+    """Replace ``obj.name`` by a wrapper that adds the time of each call to ``spent[label]``."""
+    f = getattr(obj, name)
+
+    def timed(*a: Any, **k: Any) -> Any:
+        t = clock()
+        try:
+            return f(*a, **k)
+        finally:
+            spent[label] = spent.get(label, 0.0) + clock() - t
+    setattr(obj, name, timed)
 
 
 def profile(weeks: int, start: int, top: int, seed: int = 1) -> str:
@@ -37,21 +52,8 @@ def profile(weeks: int, start: int, top: int, seed: int = 1) -> str:
     model.run(start)
     parts = ("_presence_and_contact", "_wellbeing", "_leaving", "_recruit", "_money_and_output")
     spent = dict.fromkeys(parts, 0.0)
-    originals = {name: getattr(model, name) for name in parts}
-
-    def timed(name):  # noqa: ANN001, ANN202
-        f = originals[name]
-
-        def g(*a, **k):  # noqa: ANN002, ANN003, ANN202
-            t = clock()
-            try:
-                return f(*a, **k)
-            finally:
-                spent[name] += clock() - t
-        return g
-
     for name in parts:
-        setattr(model, name, timed(name))
+        _time_calls(model, name, name, spent, clock)
     staff = model.headcount
     prof = cProfile.Profile(clock)
     t1 = clock()
@@ -76,26 +78,13 @@ def sections(weeks: int, start: int, seed: int = 1) -> str:
     The parts of the step, and the compiled kernels and Mesa calls inside each, are wrapped with timers (a
     few calls a week, so the timers cost nothing measurable)."""
     warnings.filterwarnings("ignore", category=FutureWarning)
-    from collections import Counter
-
     from pcnsim import model as model_module
     from pcnsim.england import england
     from pcnsim.mechanisms import presence, recruitment, ties, wellbeing
     from pcnsim.model import PCNModel
 
     clock = time.perf_counter
-    spent: Counter[str] = Counter()
-
-    def wrap(obj, name: str, label: str) -> None:  # noqa: ANN001
-        f = getattr(obj, name)
-
-        def g(*a, **k):  # noqa: ANN002, ANN003, ANN202
-            t = clock()
-            try:
-                return f(*a, **k)
-            finally:
-                spent[label] += clock() - t
-        setattr(obj, name, g)
+    spent: dict[str, float] = {}
 
     model = PCNModel(rng=seed, population=england())
     model.run(start)
@@ -115,10 +104,10 @@ def sections(weeks: int, start: int, seed: int = 1) -> str:
     }
     originals = [(obj, name, getattr(obj, name)) for ks in kernels.values() for obj, name, _ in ks]
     for name, label in parts.items():
-        wrap(model, name, label)
+        _time_calls(model, name, label, spent, clock)
     for ks in kernels.values():
         for obj, name, label in ks:
-            wrap(obj, name, label)
+            _time_calls(obj, name, label, spent, clock)
     try:
         t0 = clock()
         model.run(weeks)
@@ -130,10 +119,10 @@ def sections(weeks: int, start: int, seed: int = 1) -> str:
     print(f"England: {staff:,} staff in post at week {start}; weeks {start}-{start + weeks}: "
           f"{1e3 * total / weeks:.1f} ms a week (wall clock, no profiler)", file=out)
     for part in parts.values():
-        print(f"  {part:<44} {1e3 * spent[part] / weeks:6.2f} ms", file=out)
+        print(f"  {part:<44} {1e3 * spent.get(part, 0.0) / weeks:6.2f} ms", file=out)
         for _obj, _name, label in kernels[part]:
-            print(f"    {label:<42} {1e3 * spent[label] / weeks:6.2f} ms", file=out)
-    rest = total - sum(spent[part] for part in parts.values())
+            print(f"    {label:<42} {1e3 * spent.get(label, 0.0) / weeks:6.2f} ms", file=out)
+    rest = total - sum(spent.get(part, 0.0) for part in parts.values())
     print(f"  {'levers, calendar, data collection':<44} {1e3 * rest / weeks:6.2f} ms", file=out)
     return out.getvalue()
 

@@ -22,7 +22,8 @@ import numpy as np
 from pcnsim.interventions import _combine as C
 from pcnsim.interventions.base import Intervention, check_bool, check_number
 from pcnsim.mechanisms.finance import WEEKS_PER_YEAR
-from pcnsim.roles import N_ROLES, ROLE_INDEX
+from pcnsim.mechanisms.recruitment import in_post
+from pcnsim.roles import N_ROLES, NURSE, ROLE_INDEX
 
 if TYPE_CHECKING:
     from pcnsim.levers import Levers
@@ -128,11 +129,7 @@ class FlexibleRoleMix(Intervention):
         levers.role_mix = mix.copy()
 
     def _update(self, model: PCNModel, levers: Levers, mix: np.ndarray, nets: np.ndarray) -> None:
-        s = model.staff
-        ids = s.active_ids()
-        in_post = np.where(s.notice_left[ids] < 0, s.fte[ids], 0.0)
-        unit = s.network[ids].astype(np.int64) * N_ROLES + s.role[ids]
-        have = np.bincount(unit, weights=in_post, minlength=model.n_networks * N_ROLES).reshape(model.n_networks, N_ROLES)
+        have, _ = in_post(model.staff, model.roles.arrs, NURSE, model.n_networks, model.n_practices)  # ARRS FTE
         planned = model.planned_fte(levers, mix=mix)  # the model's own plan for this mix (eligible roles only)
         movable = self._roles_mask(model)[None, :] & nets[:, None] & (planned > 0)
         vac = np.where(movable, np.clip(planned - have, 0.0, None) / np.maximum(planned, 1e-9), 0.0)

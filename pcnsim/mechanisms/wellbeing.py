@@ -118,7 +118,10 @@ def update(ids: np.ndarray, role: np.ndarray, net: np.ndarray, fte: np.ndarray, 
     peer_ties = np.asarray(same_strength, np.float32)
     if levers.peer_bonus is not None:
         peer_ties = peer_ties + levers.peer_bonus[ids]
-    lv_ = [(a, True) if a is not None else (_NONE, False) for a in levers]
+
+    def lever(a: np.ndarray | None) -> tuple[np.ndarray, bool]:  # the kernel takes an array and a flag
+        return (_NONE, False) if a is None else (a, True)
+
     return _update(
         ids, np.asarray(role, np.int64), np.asarray(net, np.int64),
         np.asarray(fte, np.float64), remote, np.exp(-strength / w.belonging_tie_scale),
@@ -129,7 +132,7 @@ def update(ids: np.ndarray, role: np.ndarray, net: np.ndarray, fte: np.ndarray, 
         np.asarray(team_load, np.float64), np.ascontiguousarray(pay_gap, np.float64),
         np.asarray(is_arrs, np.bool_), np.asarray(need_per_fte, np.float64),
         np.asarray(role_discrepancy, np.float64),
-        lv_[0][0], lv_[0][1], lv_[2][0], lv_[2][1], lv_[3][0], lv_[3][1], w)
+        *lever(levers.protected_hours), *lever(levers.extra_load), *lever(levers.discrepancy_cut), w)
 
 
 @njit
