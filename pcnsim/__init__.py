@@ -13,10 +13,10 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
+from pcnsim import evaluate  # noqa: E402  (a callable module: pcnsim.evaluate(**scalars) and its helpers)
 from pcnsim.agents import StaffMember  # noqa: E402
 from pcnsim.errors import PCNSimInputError  # noqa: E402
-from pcnsim.evaluate import evaluate as evaluate  # noqa: E402  (re-export: pcnsim.evaluate(**scalars))
 from pcnsim.model import PCNModel  # noqa: E402
 from pcnsim.params import Params  # noqa: E402
 
-__all__ = ["PCNModel", "PCNSimInputError", "Params", "StaffMember", "__version__"]
+__all__ = ["PCNModel", "PCNSimInputError", "Params", "StaffMember", "__version__", "evaluate"]

@@ -16,29 +16,49 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import annotated_types
+import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from pcnsim.errors import PCNSimInputError
+from pcnsim.schema import DATE_MAX, DATE_MIN, check_shape, excerpt, parse_date
 
 
-def P(default: Any, lo: float | None, hi: float | None, unit: str, source: str, doc: str, *, group: str) -> Any:
-    """Declare a parameter: default, closed bounds [lo, hi], unit, evidence and meaning."""
+def P(default: Any, lo: float | None, hi: float | None, unit: str, source: str, doc: str, *, group: str,
+      study: tuple[float, float] | None = None) -> Any:
+    """Declare a parameter: default, closed bounds [lo, hi], unit, evidence and meaning.
+
+    ``study`` is the plausible range for a study (sensitivity analysis, exploratory modelling, sweeps), within
+    the bounds; without it the study range is the bounds (see :func:`study_range`). A date parameter
+    (``default`` a date) accepts a date or an ISO ``YYYY-MM-DD`` string within
+    :data:`pcnsim.schema.DATE_MIN` .. :data:`pcnsim.schema.DATE_MAX`.
+    """
     kw: dict[str, Any] = {}
     if lo is not None:
         kw["ge"] = lo
     if hi is not None:
         kw["le"] = hi
-    return Field(default, description=doc, json_schema_extra={"unit": unit, "source": source, "group": group}, **kw)
+    extra: dict[str, Any] = {"unit": unit, "source": source, "group": group}
+    if study is not None:
+        extra["study"] = [study[0], study[1]]
+    if isinstance(default, dt.date):
+        kw.setdefault("ge", DATE_MIN)
+        kw.setdefault("le", DATE_MAX)
+    field = Field(default, description=doc, json_schema_extra=extra, **kw)
+    if isinstance(default, dt.date):
+        field.metadata.insert(0, BeforeValidator(parse_date))  # ISO strings, as a TOML date would give
+    return field
 
 
 class Params(BaseModel):
     """Every scalar parameter of the model (immutable; build a new one with :meth:`replace`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    # Strict: no true -> 1.0, no "0.5" -> 0.5, no 2.0 -> 2 (an int is fine for a float); no NaN or infinity.
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True, allow_inf_nan=False)
 
     # --- population: the built-in single network ------------------------------------------------
     n_practices: int = P(5, 1, 33, "practices", "E1", "Practices in the network (mean 5.4, range 1-33).", group="population")
@@ -147,8 +167,19 @@ class Params(BaseModel):
 
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None = None, *, base: Params | None = None, where: str = "") -> Params:
-        """Validate ``values`` (overrides of ``base`` or of the defaults) with messages that name fields."""
-        values = dict(values or {})
+        """Validate ``values`` (overrides of ``base`` or of the defaults) with messages that name fields.
+
+        Strict: a flag must be ``true``/``false``, a number a number (an int is fine for a float, but not
+        ``true`` or ``"0.5"``), a whole number an int, a date a date or an ISO ``YYYY-MM-DD`` string. NumPy
+        scalars count as the Python scalars they hold (``np.int64(2)`` is ``2``; ``np.True_`` is a flag,
+        not a number).
+        """
+        if values is not None and not isinstance(values, Mapping):
+            loc = f"{where}: " if where else ""
+            raise PCNSimInputError(f"{loc}parameters must be a table of name = value, not {excerpt(values)}",
+                                   field="parameters")
+        check_shape(values or {}, where=where)
+        values = {k: v.item() if isinstance(v, np.generic) else v for k, v in (values or {}).items()}
         check_keys(values, where=where)
         merged = {**(base.model_dump() if base is not None else {}), **values}
         try:
@@ -170,27 +201,84 @@ class Params(BaseModel):
 PARAM_NAMES: tuple[str, ...] = tuple(Params.model_fields)
 
 
-def check_keys(values: dict[str, Any], *, where: str = "") -> None:
+def check_keys(values: Mapping[Any, Any], *, where: str = "") -> None:
+    """Refuse names that are not parameters, with close matches and the valid names."""
     unknown = [k for k in values if k not in Params.model_fields]
     if unknown:
         k = unknown[0]
-        close = difflib.get_close_matches(k, PARAM_NAMES, n=3)
+        close = difflib.get_close_matches(k, PARAM_NAMES, n=3) if isinstance(k, str) else []
         hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
         loc = f"{where}: " if where else ""
         raise PCNSimInputError(
-            f"{loc}unknown parameter {k!r}{hint}; valid parameters: {', '.join(PARAM_NAMES)}", field=k
+            f"{loc}unknown parameter {excerpt(k)}{hint}; valid parameters: {', '.join(PARAM_NAMES)}",
+            field=str(k)[:60],
         )
 
 
 def bounds(name: str) -> tuple[float | None, float | None]:
-    """Closed bounds ``(lo, hi)`` of a parameter (``None`` where unbounded or not numeric)."""
+    """Closed numeric bounds ``(lo, hi)`` of a parameter (``None`` where unbounded or not numeric)."""
     lo = hi = None
     for m in Params.model_fields[name].metadata:
-        if isinstance(m, annotated_types.Ge):
+        if isinstance(m, annotated_types.Ge) and isinstance(m.ge, (int, float)):
             lo = m.ge
-        elif isinstance(m, annotated_types.Le):
+        elif isinstance(m, annotated_types.Le) and isinstance(m.le, (int, float)):
             hi = m.le
     return lo, hi
+
+
+def kind(name: str) -> str:
+    """``"int"``, ``"float"``, ``"bool"`` or ``"date"``: the type of a parameter."""
+    ann = Params.model_fields[name].annotation
+    return {int: "int", float: "float", bool: "bool", dt.date: "date"}[ann]
+
+
+def _date_bounds(name: str) -> tuple[dt.date, dt.date]:
+    lo, hi = DATE_MIN, DATE_MAX
+    for m in Params.model_fields[name].metadata:
+        if isinstance(m, annotated_types.Ge) and isinstance(m.ge, dt.date):
+            lo = m.ge
+        elif isinstance(m, annotated_types.Le) and isinstance(m.le, dt.date):
+            hi = m.le
+    return lo, hi
+
+
+def as_number(name: str, value: Any) -> float:
+    """A parameter value on the numeric axis of :func:`study_space`: flags 0/1, dates as day ordinals
+    (``datetime.date.toordinal``: 1 January of year 1 is 1; 1 April 2019 is 737150)."""
+    if kind(name) == "date":
+        return float(value.toordinal() if isinstance(value, dt.date) else value)
+    return float(value)
+
+
+def allowed_range(name: str) -> tuple[float, float]:
+    """The allowed range of a parameter on its numeric axis (flags ``(0, 1)``, dates as ordinals)."""
+    k = kind(name)
+    if k == "bool":
+        return (0.0, 1.0)
+    if k == "date":
+        lo, hi = _date_bounds(name)
+        return (float(lo.toordinal()), float(hi.toordinal()))
+    lo, hi = bounds(name)
+    return (float(lo), float(hi))
+
+
+def study_range(name: str) -> tuple[float, float]:
+    """The study range of a parameter on its numeric axis: ``P(..., study=(lo, hi))`` when declared,
+    else its allowed range (:func:`allowed_range`). Dates may be declared as dates or ordinals."""
+    declared = (Params.model_fields[name].json_schema_extra or {}).get("study")
+    allowed_lo, allowed_hi = allowed_range(name)
+    if declared is None:
+        return allowed_lo, allowed_hi
+    lo, hi = (as_number(name, v) for v in declared)
+    if not allowed_lo <= lo < hi <= allowed_hi:
+        raise ValueError(f"study range of {name!r} ({declared[0]}, {declared[1]}) must lie within its bounds")
+    return lo, hi
+
+
+def study_space() -> dict[str, tuple[float, float]]:
+    """Study range of every parameter (numbers, flags as 0..1, dates as day ordinals): the default space
+    of sweeps and of :func:`pcnsim.evaluate.parameter_space`. See :func:`study_range`."""
+    return {name: study_range(name) for name in Params.model_fields}
 
 
 def _allowed(name: str) -> str:
@@ -200,7 +288,8 @@ def _allowed(name: str) -> str:
     if f.annotation is bool:
         return "true or false"
     if f.annotation is dt.date:
-        return "a date (YYYY-MM-DD)"
+        dlo, dhi = _date_bounds(name)
+        return f"a date (YYYY-MM-DD) from {dlo} to {dhi}"
     kind = "a whole number" if f.annotation is int else "a number"
     return f"{kind} from {lo:g} to {hi:g} ({unit})"
 
@@ -215,7 +304,8 @@ def _friendly(err: ValidationError, where: str) -> PCNSimInputError:
     name = str(e["loc"][0])
     if name in Params.model_fields:
         got = e.get("input")
-        return PCNSimInputError(f"{loc}parameter {name!r} = {got!r} is not allowed: expected {_allowed(name)}", field=name)
+        return PCNSimInputError(f"{loc}parameter {name!r} = {excerpt(got)} is not allowed: expected {_allowed(name)}",
+                                field=name)
     return PCNSimInputError(f"{loc}{e['msg']}", field=name)
 
 

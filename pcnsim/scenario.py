@@ -2,7 +2,7 @@
 
 A scenario file::
 
-    name = "supervision"                 # required
+    name = "supervision"                 # optional: default the file's name without .toml (a label, not a path)
     description = "Two protected hours a week"
     weeks = 260                          # run length (1 to 2,600)
     seed = 1                             # optional default seed (the CLI's --seed overrides it)
@@ -11,34 +11,51 @@ A scenario file::
     [population]
     kind = "single"                      # "single" (one network from the parameters) or "england"
     copies = 1                           # independent copies of the population in one model
+    # kind = "england" also takes networks = 1250 (1 to 5000) and seed = 2020 (the draw)
 
     [parameters]                         # overrides of pcnsim.params.Params
     practices_per_staff = 2
 
     [[interventions]]                    # see pcnsim.interventions
     type = "protected_supervision"
-    start = "2021-04-01"
+    start = 2021-04-01                   # a date, or a week number; end (optional) of the same kind
 
-Errors name the file, the field and the allowed values.
+The file's schema is :class:`ScenarioFile` (``pcnsim schema scenario`` prints it as JSON Schema): every key
+known, no coercion (``homophily = true`` or ``"0.5"`` is refused), keys that do not apply to the chosen
+population kind refused, dates within 1990-2100. Errors name the file, the field and the allowed values.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field, Tag, TypeAdapter, WithJsonSchema
 
 from pcnsim.errors import PCNSimInputError
+from pcnsim.interventions import InterventionTable
 from pcnsim.params import Params
+from pcnsim.schema import (
+    Description,
+    Name,
+    Seed,
+    StrictModel,
+    Text,
+    Weeks,
+    Whole,
+    json_schema,
+    load_toml,
+    loads_toml,
+    union_tag,
+    validate,
+)
 
 BASES: dict[str, dict[str, Any]] = {"default": {}}
-TOP_KEYS = ("name", "description", "weeks", "seed", "base", "population", "parameters", "interventions", "pcnsim_version")
-POPULATION_KEYS = ("kind", "copies", "networks", "seed")
 
 # Population builders by kind: f(params, spec) -> Population. Others register themselves (england).
 POPULATION_KINDS: dict[str, Callable[..., Any]] = {}
@@ -51,6 +68,69 @@ def _single(params: Params, spec: dict[str, Any]) -> Any:
 
 
 POPULATION_KINDS["single"] = _single
+
+MAX_COPIES = 10_000
+# The England population's limits (pcnsim.england: MAX_NETWORKS, N_NETWORKS, DEFAULT_SEED; a test keeps
+# them equal, without importing that module here).
+ENGLAND_MAX_NETWORKS, ENGLAND_NETWORKS, ENGLAND_SEED = 5000, 1250, 2020
+
+
+# ---------------------------------------------------------------------------------------------- the schema
+class SinglePopulation(StrictModel):
+    """``[population] kind = "single"``: one network built from the parameters."""
+
+    KEYS_OF = "[population] with kind 'single'"
+    kind: Literal["single"] = "single"
+    copies: Whole(1, MAX_COPIES, "copies of the network") = 1
+
+
+class EnglandPopulation(StrictModel):
+    """``[population] kind = "england"``: a synthetic England (:mod:`pcnsim.england`)."""
+
+    KEYS_OF = "[population] with kind 'england'"
+    kind: Literal["england"]
+    networks: Whole(1, ENGLAND_MAX_NETWORKS, "networks") = ENGLAND_NETWORKS
+    seed: Seed = ENGLAND_SEED
+    copies: Whole(1, MAX_COPIES, "copies of the population") = 1
+
+
+def _default_kind(value: Any) -> str | None:
+    return "single" if isinstance(value, Mapping) and "kind" not in value else None
+
+
+PopulationTable = Annotated[
+    Union[Annotated[SinglePopulation, Tag("single")], Annotated[EnglandPopulation, Tag("england")]],  # noqa: UP007
+    union_tag("kind", ["single", "england"], pick=_default_kind, noun="population kinds"),
+]
+
+ParameterTable = Annotated[dict[str, Any], WithJsonSchema(
+    {**Params.model_json_schema(), "title": "Parameters",
+     "description": "Overrides of the model's parameters (`pcnsim params` lists them)."})]
+
+
+class ScenarioFile(StrictModel):
+    """The schema of a scenario file (TOML)."""
+
+    name: Name | None = Field(None, description="A label for tables, figures and the default output folder "
+                                                "(results/<slug of the name>); default: the file's stem.")
+    description: Description = ""
+    weeks: Weeks = Field(260, description="Weeks to simulate.")
+    seed: Seed | None = Field(None, description="Default seed (the command line's --seed overrides it).")
+    base: Literal[tuple(BASES)] = "default"  # type: ignore[valid-type]
+    population: PopulationTable = Field(default_factory=SinglePopulation)
+    parameters: ParameterTable = Field(default_factory=dict)
+    interventions: Annotated[list[InterventionTable], Field(max_length=1000)] = Field(default_factory=list)
+    pcnsim_version: Text(100, what="a version") | None = Field(
+        None, description="Written into resolved scenarios (results/*/scenario.toml); not checked.")
+
+
+def scenario_schema() -> dict[str, Any]:
+    """JSON Schema of a scenario file (``pcnsim schema scenario``)."""
+    return json_schema(ScenarioFile, title="pcnsim scenario file",
+                       description="A pcnsim scenario (TOML): population, parameters and interventions.")
+
+
+_NAME = TypeAdapter(Name)
 
 
 @dataclass
@@ -69,68 +149,43 @@ class Scenario:
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
-    def from_dict(cls, d: dict[str, Any], source: str = "<dict>") -> Scenario:
-        from pcnsim.interventions import from_config
+    def from_dict(cls, d: Mapping[str, Any], source: str = "<dict>", *, default_name: str | None = None) -> Scenario:
+        """Validate a scenario's data (:class:`ScenarioFile`; parameters by :class:`~pcnsim.params.Params`).
 
-        where = source
-        unknown = [k for k in d if k not in TOP_KEYS]
-        if unknown:
-            raise PCNSimInputError(f"{where}: unknown key {unknown[0]!r}; allowed keys: {', '.join(TOP_KEYS)}", field=unknown[0])
-        name = d.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise PCNSimInputError(f"{where}: 'name' is required and must be a non-empty string", field="name")
-        weeks = d.get("weeks", 260)
-        if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= 2600:
-            raise PCNSimInputError(f"{where}: 'weeks' = {weeks!r} is not allowed: expected a whole number from 1 to 2600", field="weeks")
-        seed = d.get("seed")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-            raise PCNSimInputError(f"{where}: 'seed' = {seed!r} is not allowed: expected a whole number >= 0", field="seed")
-        base = d.get("base", "default")
-        if base not in BASES:
-            raise PCNSimInputError(f"{where}: 'base' = {base!r} is not allowed; allowed bases: {', '.join(BASES)}", field="base")
-        if not isinstance(d.get("population", {}), dict):
-            raise PCNSimInputError(f"{where}: [population] must be a table", field="population")
-        pop = dict(d.get("population", {}))
-        bad = [k for k in pop if k not in POPULATION_KEYS]
-        if bad:
-            raise PCNSimInputError(f"{where}: [population] has no key {bad[0]!r}; allowed keys: {', '.join(POPULATION_KEYS)}", field=f"population.{bad[0]}")
-        pop.setdefault("kind", "single")
-        _ensure_population_kinds()
-        if pop["kind"] not in POPULATION_KINDS:
-            raise PCNSimInputError(f"{where}: population.kind = {pop['kind']!r} is not allowed; allowed kinds: {', '.join(POPULATION_KINDS)}", field="population.kind")
-        copies = pop.get("copies", 1)
-        if isinstance(copies, bool) or not isinstance(copies, int) or not 1 <= copies <= 10_000:
-            raise PCNSimInputError(f"{where}: population.copies = {copies!r} is not allowed: expected a whole number from 1 to 10000", field="population.copies")
-        params = d.get("parameters", {}) or {}
-        if not isinstance(params, dict):
-            raise PCNSimInputError(f"{where}: [parameters] must be a table", field="parameters")
-        Params.from_dict({**BASES[base], **params}, where=f"{where} [parameters]")  # validate now
-        ivs = d.get("interventions", []) or []
-        if not isinstance(ivs, list):
-            raise PCNSimInputError(f"{where}: 'interventions' must be an array of tables ([[interventions]])", field="interventions")
-        return cls(name=name, description=str(d.get("description", "")), weeks=weeks, seed=seed, base=base,
-                   population=pop, parameters=dict(params), interventions=from_config(ivs, where=f"{where} interventions"),
+        ``default_name`` is the name when ``d`` has none (:meth:`load` gives the file's stem).
+        """
+        f = validate(ScenarioFile, d, where=source, what="the scenario")
+        name = f.name
+        if name is None:
+            if default_name is None:
+                raise PCNSimInputError(f"{source}: 'name' is required (a scenario file's name defaults to the "
+                                       "file's name without .toml)", field="name")
+            name = validate(_NAME, default_name, where=f"{source} (the file's name is the scenario's name)",
+                            what="name")
+        Params.from_dict({**BASES[f.base], **f.parameters}, where=f"{source} [parameters]")  # validate now
+        pop = f.population.model_dump(exclude_unset=True)
+        pop = {"kind": f.population.kind, **pop}
+        return cls(name=name, description=f.description, weeks=f.weeks, seed=f.seed, base=f.base,
+                   population=pop, parameters=dict(f.parameters), interventions=list(f.interventions),
                    source=source)
 
     @classmethod
     def load(cls, path: str | Path) -> Scenario:
+        """A scenario from a TOML file; its name defaults to the file's stem."""
         path = Path(path)
-        if not path.exists():
-            raise PCNSimInputError(f"scenario file not found: {path}", field="scenario")
-        if path.is_dir():
-            raise PCNSimInputError(f"scenario path is a directory, not a TOML file: {path}", field="scenario")
-        try:
-            d = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as e:
-            raise PCNSimInputError(f"{path}: not valid TOML: {e}", field="scenario") from None
-        except UnicodeDecodeError:
-            raise PCNSimInputError(f"{path}: not a text (UTF-8) TOML file", field="scenario") from None
-        return cls.from_dict(d, source=str(path))
+        d, _ = load_toml(path, field="scenario", what="scenario file")
+        return cls.from_dict(d, source=str(path), default_name=path.stem)
+
+    @classmethod
+    def loads(cls, text: str, source: str = "<text>", *, default_name: str | None = None) -> Scenario:
+        """A scenario from TOML text."""
+        return cls.from_dict(loads_toml(text, where=source, field="scenario"), source=source,
+                             default_name=default_name)
 
     @classmethod
     def default(cls) -> Scenario:
         text = resources.files("pcnsim").joinpath("data/default.toml").read_text(encoding="utf-8")
-        return cls.from_dict(tomllib.loads(text), source="<built-in default>")
+        return cls.loads(text, source="<built-in default>")
 
     # -- use ---------------------------------------------------------------------------------------
     def resolved_params(self) -> Params:

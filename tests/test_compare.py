@@ -137,7 +137,7 @@ def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, case):
     out = tmp_path / "out"
     assert cli(["compare", *args, "--replicates", "2", "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    expect = {"missing": "not found", "bad-field": "'every'", "bad-value": "'hours'", "duplicate": "named 'a'",
+    expect = {"missing": "not found", "bad-field": "'every'", "bad-value": "interventions[0].hours = 99", "duplicate": "named 'a'",
               "weeks": "different run lengths"}[case]
     assert expect in err and "error" in err
     assert not out.exists()

@@ -76,9 +76,8 @@ def test_scenario_files_select_england(tmp_path):
     m = sc.build_model(seed=1).run(2)
     assert m.n_networks == 30 and len(m.agents) == m.headcount
     for bad in ({"networks": 0}, {"networks": "many"}, {"seed": -1}, {"networks": True}):
-        bad_sc = Scenario.from_dict({"name": "e", "population": {"kind": "england", **bad}})
-        with pytest.raises(PCNSimInputError) as err:
-            bad_sc.build_population()
+        with pytest.raises(PCNSimInputError) as err:  # refused when the scenario is read, before any run
+            Scenario.from_dict({"name": "e", "population": {"kind": "england", **bad}}).build_population()
         assert "population." in str(err.value) and "expected a whole number" in str(err.value)
 
 

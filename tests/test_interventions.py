@@ -92,7 +92,7 @@ def check(d: dict[str, np.ndarray], **expected: int) -> None:
 
 # ------------------------------------------------------------------ the contract
 ALL = {
-    "shared_vaccination": dict(hours=2.0, start="2021-01-04", end=40, roles=["pharmacist"]),
+    "shared_vaccination": dict(hours=2.0, start="2021-01-04", end="2021-10-11", roles=["pharmacist"]),
     "protected_supervision": dict(hours={"pharmacist": 2, "link_worker": 1}, networks=[0]),
     "base_practice": dict(max_practices=1, base=False, start=5),
     "team_days": dict(every_weeks=8, label="bi-monthly"),
@@ -141,12 +141,17 @@ def test_round_trips_dict_toml_and_repr(kind):
     ({"type": "london_weighting", "funded": "yes"}, "funded"),
     ({"type": "organisational_development", "networks": [-1]}, "networks"),
     ({"type": "london_weighting", "roles": ["pharmacist"]}, "roles"),
+    ({"type": "base_practice", "start": "2021-01-04", "end": 40}, "end"),  # a date and a week number
+    ({"type": "base_practice", "start": 3, "end": dt.date(2021, 1, 4)}, "end"),
+    ({"type": "team_days", "homophily": True}, "homophily"),  # no true -> 1.0
+    ({"type": "team_days", "hours": "7.5"}, "hours"),  # no "7.5" -> 7.5
+    ({"type": "team_days", "start": dt.date(9999, 12, 1)}, "start"),
 ])
 def test_bad_fields_fail_with_a_message_naming_the_field(item, field):
     with pytest.raises(PCNSimInputError) as e:
         Scenario.from_dict({"name": "x", "interventions": [item]}, source="s.toml")
     msg = str(e.value)
-    assert e.value.field == field and field in msg and "s.toml" in msg
+    assert e.value.field.rsplit(".", 1)[-1] == field and field in msg and "s.toml" in msg  # interventions[0].<field>
     assert any(w in msg for w in ("allowed", "expected", "must", "give")), msg
 
 

@@ -16,11 +16,22 @@ import warnings
 
 from pcnsim.errors import PCNSimInputError
 
+MAX_MESSAGE = 600  # characters of an argparse error message (it may quote a huge bad value)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with error messages cut to :data:`MAX_MESSAGE` characters (the flag is named first)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        if len(message) > MAX_MESSAGE:
+            message = message[:MAX_MESSAGE] + f"... ({len(message):,} characters)"
+        super().error(message)
+
 
 def build_parser() -> argparse.ArgumentParser:
     from pcnsim import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="pcnsim",
         description="Agent-based simulation of staff retention in England's Primary Care Networks.",
     )
@@ -40,9 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (2 for bad input: a message on stderr, nothing written)."""
     warnings.filterwarnings("ignore", category=FutureWarning, module="mesa")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # a bad flag: argparse prints why and exits with status 2
     try:
         return int(args.func(args) or 0)
     except PCNSimInputError as e:

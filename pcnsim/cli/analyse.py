@@ -11,6 +11,7 @@ import argparse
 import math
 
 from pcnsim.errors import PCNSimInputError
+from pcnsim.schema import excerpt
 
 COMMAND = "analyse"
 ORDER = 31
@@ -29,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--above", action="append", metavar="OUTCOME=VALUE",
                    help="scenario discovery: where is OUTCOME above VALUE? (repeatable)")
     p.add_argument("--outcomes", help="comma-separated outcomes to analyse (default: all of the sweep's)")
-    p.add_argument("--out", help="analysis folder (default: DIR/analysis); replaced if it exists")
+    p.add_argument("--out", help="analysis folder (default: DIR/analysis); an earlier pcnsim output folder "
+                                 "there is replaced, anything else is refused")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.add_argument("--quiet", action="store_true", help="do not print the report")
     p.set_defaults(func=main)
@@ -41,22 +43,27 @@ def _rules(items: list[str] | None, direction: str) -> list:
     out = []
     for item in items or []:
         if "=" not in item:
-            raise PCNSimInputError(f"--{direction} {item!r}: expected OUTCOME=VALUE (e.g. --{direction} "
+            raise PCNSimInputError(f"--{direction} {excerpt(item)}: expected OUTCOME=VALUE (e.g. --{direction} "
                                    "arrs_retention_12m=0.8)", field=f"--{direction}")
         name, value = (s.strip() for s in item.split("=", 1))
         try:
             v = float(value)
         except ValueError:
-            raise PCNSimInputError(f"--{direction} {item!r}: {value!r} is not a number", field=f"--{direction}") from None
+            raise PCNSimInputError(f"--{direction} {excerpt(item)}: {excerpt(value)} is not a number",
+                                   field=f"--{direction}") from None
         if not math.isfinite(v):
-            raise PCNSimInputError(f"--{direction} {item!r}: the threshold must be a finite number", field=f"--{direction}")
+            raise PCNSimInputError(f"--{direction} {excerpt(item)}: the threshold must be a finite number",
+                                   field=f"--{direction}")
         out.append(Rule(name, direction, v))
     return out
 
 
 def main(args: argparse.Namespace) -> int:
     from pcnsim.analysis import analyse
+    from pcnsim.output import check_out
 
+    if args.out is not None:
+        check_out(args.out)
     rules = _rules(args.below, "below") + _rules(args.above, "above")
     outcomes = [o.strip() for o in args.outcomes.split(",") if o.strip()] if args.outcomes else None
     res = analyse(args.dir, rules=rules or None, outcomes=outcomes, out=args.out, figures=not args.no_figures)

@@ -33,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--replicates", type=int_range(2, 10_000), default=None,
                    help="replicates for the report (default 40; --quick: 4)")
     p.add_argument("--workers", type=int_range(1, 64), default=2, help="worker processes (default 2)")
-    p.add_argument("--out", default="results/calibration", help="output folder (replaced if it exists)")
+    p.add_argument("--out", default="results/calibration",
+                   help="output folder (an earlier pcnsim output folder there is replaced, anything else is refused)")
     p.add_argument("--quick", action="store_true",
                    help="a fast smoke run (few replicates, small panels, few fit steps): figures are rough")
     p.add_argument("--check", action="store_true", help="no fit: report the current defaults")
@@ -70,8 +71,9 @@ def main(args: argparse.Namespace) -> int:
 
     from pcnsim import calibration as cal
     from pcnsim.errors import PCNSimInputError
-    from pcnsim.output import atomic_dir
+    from pcnsim.output import atomic_dir, check_out
 
+    check_out(args.out)  # before the fit: a folder that is not pcnsim's is refused now, not after an hour
     cal.check_free_parameters()
     base = QUICK if args.quick else {"replicates": 40, "fit_replicates": 6, "max_evals": None,
                                     "networks": cal.PANEL_NETWORKS}

@@ -35,16 +35,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--weeks", type=int_range(1, 2600), help="weeks to simulate (default: the scenarios', which must agree)")
     p.add_argument("--independent", action="store_true",
                    help="independent seeds per scenario instead of common random numbers (to see what pairing buys)")
-    p.add_argument("--out", help="output folder (default: results/compare); replaced if it exists")
+    p.add_argument("--out", help="output folder (default: results/compare); an earlier pcnsim output folder "
+                                 "there is replaced, anything else is refused")
     p.add_argument("--quiet", action="store_true", help="no progress bar or report")
     p.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
     from pcnsim.experiments import compare, load_scenarios
+    from pcnsim.output import check_out
 
     scenarios = load_scenarios(args.scenarios)  # validate every file before running anything
-    out = args.out or "results/compare"
+    out = check_out(args.out if args.out is not None else "results/compare")
     cmp = compare(scenarios, replicates=args.replicates, workers=args.workers, seed=args.seed, weeks=args.weeks,
                   crn=not args.independent, progress=not args.quiet)
     cmp.write(out)

@@ -22,14 +22,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", nargs="?", help="scenario file (TOML); default: the built-in default scenario")
     p.add_argument("--seed", type=int_range(0, 2**63 - 1), help="random seed (default: the scenario's, else random)")
     p.add_argument("--weeks", type=int_range(1, 2600), help="weeks to simulate (default: the scenario's)")
-    p.add_argument("--out", help="output folder (default: results/<scenario name>); replaced if it exists")
+    p.add_argument("--out", help="output folder (default: results/<slug of the scenario's name>); an earlier "
+                                 "pcnsim output folder there is replaced, anything else is refused")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
     p.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
-    from pcnsim.output import write_run
+    from pcnsim.output import check_out, default_out, write_run
     from pcnsim.results import format_summary
     from pcnsim.scenario import load
 
@@ -43,7 +44,7 @@ def main(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else scenario.seed
     if seed is None:
         seed = secrets.randbelow(2**31)
-    out = args.out or f"results/{scenario.name}"
+    out = check_out(args.out if args.out is not None else default_out("results", scenario.name))
     t0 = time.perf_counter()
     model = scenario.build_model(seed=seed)
     model.run(weeks, progress=not args.quiet)

@@ -18,7 +18,15 @@ kind                            class
 ``london_weighting``            :class:`~pcnsim.interventions.money.LondonWeighting`
 ``flexible_role_mix``           :class:`~pcnsim.interventions.money.FlexibleRoleMix`
 ==============================  =============================================================
+
+Each is a strict pydantic model; :data:`InterventionTable` is their union keyed by ``type`` (the schema of
+one ``[[interventions]]`` table, printed by ``pcnsim schema intervention``).
 """
+
+from functools import cache
+from typing import Annotated, Any, Union
+
+from pydantic import TypeAdapter
 
 from pcnsim.interventions.base import REGISTRY, Intervention, from_config, from_dict
 from pcnsim.interventions.contact import SharedVaccination, TeamDays
@@ -27,8 +35,34 @@ from pcnsim.interventions.network import OrganisationalDevelopment
 from pcnsim.interventions.presence import BasePractice, RemotePolicy
 from pcnsim.interventions.support import PeerSupport, ProtectedSupervision, RoleClarity
 
+
+def _union() -> Any:
+    from pydantic import Tag
+
+    from pcnsim.schema import union_tag
+
+    members = tuple(Annotated[cls, Tag(kind)] for kind, cls in sorted(REGISTRY.items()))
+    return Annotated[Union[members], union_tag("type", sorted(REGISTRY), noun="intervention types")]  # noqa: UP007 - built from a tuple
+
+
+#: One ``[[interventions]]`` table: the union of every registered intervention, keyed by ``type``.
+InterventionTable = _union()
+
+
+@cache
+def table_adapter() -> TypeAdapter[Any]:
+    """Validates one intervention table (or passes an :class:`Intervention` through)."""
+    return TypeAdapter(InterventionTable)
+
+
+@cache
+def list_adapter() -> TypeAdapter[Any]:
+    """Validates an array of intervention tables."""
+    return TypeAdapter(list[InterventionTable])
+
+
 __all__ = [
-    "REGISTRY", "BasePractice", "FlexibleRoleMix", "Intervention", "LondonWeighting", "OrganisationalDevelopment",
+    "REGISTRY", "InterventionTable", "BasePractice", "FlexibleRoleMix", "Intervention", "LondonWeighting", "OrganisationalDevelopment",
     "PeerSupport", "ProtectedSupervision", "RemotePolicy", "RoleClarity", "SharedVaccination", "TeamDays",
     "from_config", "from_dict",
 ]

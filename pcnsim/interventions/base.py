@@ -9,23 +9,33 @@ Life cycle (called by :class:`pcnsim.model.PCNModel`):
     any mechanism runs. It may only set levers (:class:`pcnsim.levers.Levers`) and add its cost; it never
     edits the model's parameters or anyone's leaving probability.
 
-Subclasses declare their own fields as keyword-only constructor arguments and list them in ``FIELDS``
-(validated with :func:`check_number` / :func:`check_bool`, so that bad values name the field and the
-allowed range); ``to_dict``/``from_dict`` round-trip them through scenario files, and ``repr`` recreates the
-object. Each adds its weekly cost in GBP to ``levers.cost`` (and GP sessions it uses to
-``levers.gp_sessions``). One intervention object may serve many models (every replicate of a scenario), so
-anything it must remember between weeks goes in :meth:`Intervention.state`, which is per model.
+Each intervention is a strict pydantic model (:class:`pcnsim.schema.StrictModel`): its fields, with
+defaults and allowed ranges, are declared once as typed attributes, and the same declaration validates
+keyword arguments, scenario-file tables and gives the JSON Schema (``pcnsim schema intervention``). A
+subclass declares ``type: Literal["its_kind"] = "its_kind"`` and its own fields; it is registered by that
+kind, and scenario files select it with ``type = "its_kind"`` (:data:`pcnsim.interventions.InterventionTable`
+is the union of all of them, keyed by ``type``). ``to_dict``/``from_dict`` round-trip them through scenario
+files, and ``repr`` recreates the object. Each adds its weekly cost in GBP to ``levers.cost`` (and GP
+sessions it uses to ``levers.gp_sessions``). One intervention object may serve many models (every
+replicate of a scenario), so anything it must remember between weeks goes in :meth:`Intervention.state`,
+which is per model.
+
+The window: ``start`` and ``end`` are both week numbers (weeks since the run's ``start_date``) or both dates;
+a mix is refused, because whether "week 40" comes before "1 January 2021" depends on the run's start
+date. The one exception is the default ``start`` of week 0 (from the first week), which goes with an
+``end`` of either kind. ``end`` is exclusive and must come after ``start``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, get_args, get_origin
 
 import numpy as np
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pcnsim.errors import PCNSimInputError
 from pcnsim.roles import ROLE_INDEX, ROLE_KEYS
+from pcnsim.schema import DATE_TEXT, Date, StrictModel, Text, allowed, fail, input_error, validate
 
 if TYPE_CHECKING:
     from pcnsim.levers import Levers
@@ -33,80 +43,68 @@ if TYPE_CHECKING:
 
 REGISTRY: dict[str, type[Intervention]] = {}
 
-
-def _when(value: Any, field: str, kind: str) -> int | dt.date | None:
-    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, bool):
-        raise PCNSimInputError(f"intervention {kind!r}: field {field!r} must be a week number or a date (YYYY-MM-DD)", field=field)
-    if isinstance(value, int):
-        if value < 0:
-            raise PCNSimInputError(f"intervention {kind!r}: field {field!r} = {value} must be a week number >= 0 or a date", field=field)
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise PCNSimInputError(f"intervention {kind!r}: field {field!r} = {value!r} must be a week number >= 0 or a date (YYYY-MM-DD)", field=field)
+#: A role key (``pcnsim.roles``).
+RoleKey = Literal[ROLE_KEYS]  # type: ignore[valid-type]
+#: A point in time: a week number (0 = the run's first week) or a date.
+When = Annotated[Annotated[int, Field(ge=0, le=100_000)] | Date,
+                 allowed(f"a week number (a whole number from 0) or {DATE_TEXT}")]
+Roles = Annotated[list[RoleKey], Field(min_length=1, max_length=len(ROLE_KEYS) * 4),
+                  allowed(f"an array of role keys, e.g. [\"pharmacist\"]; allowed roles: {', '.join(ROLE_KEYS)}")]
+Label = Text(200, what="a label")
+Networks = Annotated[list[Annotated[int, Field(ge=0, le=10_000_000)]], Field(min_length=1, max_length=1_000_000),
+                     allowed("an array of network indices (whole numbers from 0)")]
 
 
-def check_number(kind: str, field: str, value: Any, lo: float, hi: float, *, integer: bool = False) -> float | int:
-    """Validate a numeric intervention field: a number (whole if ``integer``) in ``[lo, hi]``.
-
-    Raises :class:`PCNSimInputError` naming the intervention, the field and the allowed range.
-    """
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if ok and integer and isinstance(value, float):
-        ok = value.is_integer()
-    if not ok or not (lo <= value <= hi) or value != value:  # value != value: NaN
-        what = "a whole number" if integer else "a number"
-        raise PCNSimInputError(f"intervention {kind!r}: field {field!r} = {value!r} is not allowed: expected {what} from {lo:g} to {hi:g}", field=field)
-    return int(value) if integer else float(value)
-
-
-def check_bool(kind: str, field: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise PCNSimInputError(f"intervention {kind!r}: field {field!r} = {value!r} is not allowed: expected true or false", field=field)
-    return value
-
-
-class Intervention:
+class Intervention(StrictModel):
     """Base class. Common fields: ``start``, ``end`` (week number or date; ``end`` exclusive, optional),
     ``roles`` (role keys; default every ARRS role), ``networks`` (network indices; default all), ``label``."""
 
+    model_config = ConfigDict(frozen=False, validate_assignment=True)
+
     kind: ClassVar[str] = ""
-    FIELDS: ClassVar[tuple[str, ...]] = ()  # subclass-specific fields, in repr order
+    FIELDS: ClassVar[tuple[str, ...]] = ()  # subclass-specific fields, in repr order (from the declarations)
     COMMON: ClassVar[tuple[str, ...]] = ("start", "end", "roles", "networks", "label")
     NETWORK_LEVEL: ClassVar[bool] = False  # acts on whole networks: a 'roles' target makes no sense
 
-    def __init_subclass__(cls, **kw: Any) -> None:
-        super().__init_subclass__(**kw)
-        if cls.kind:
+    start: When = Field(0, description="First week (a week number, 0 = the run's first week) or date it acts.")
+    end: When | None = Field(None, description="Week or date it stops acting (exclusive); default: never. "
+                                               "Of the same kind as start.")
+    roles: Roles | None = Field(None, description="Role keys it targets (default: every ARRS role).")
+    networks: Networks | None = Field(None, description="Network indices it targets (default: all).")
+    label: Label | None = Field(None, description="A label for tables and figures.")
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kw: Any) -> None:
+        super().__pydantic_init_subclass__(**kw)
+        f = cls.model_fields.get("type")
+        if f is not None and get_origin(f.annotation) is Literal:
+            cls.kind = get_args(f.annotation)[0]
+            cls.KEYS_OF = f"intervention {cls.kind!r}"
+            cls.FIELDS = tuple(n for n in cls.model_fields if n != "type" and n not in Intervention.COMMON)
             REGISTRY[cls.kind] = cls
 
-    def __init__(self, *, start: int | dt.date | str | None = 0, end: int | dt.date | str | None = None,
-                 roles: list[str] | None = None, networks: list[int] | None = None, label: str | None = None) -> None:
-        self.start = _when(start, "start", self.kind) if start is not None else 0
-        self.end = _when(end, "end", self.kind)
-        if self.end is not None and type(self.start) is type(self.end) and self.end <= self.start:
-            raise PCNSimInputError(f"intervention {self.kind!r}: 'end' ({self.end}) must come after 'start' ({self.start})", field="end")
-        if roles is not None and self.NETWORK_LEVEL:
-            raise PCNSimInputError(f"intervention {self.kind!r} acts on whole networks: 'roles' is not allowed (target networks with 'networks')", field="roles")
-        if roles is not None and (not isinstance(roles, (list, tuple)) or not all(isinstance(r, str) for r in roles)):
-            raise PCNSimInputError(f"intervention {self.kind!r}: 'roles' must be a list of role keys, e.g. [\"pharmacist\"]; allowed roles: {', '.join(ROLE_KEYS)}", field="roles")
-        if networks is not None and (not isinstance(networks, (list, tuple)) or not all(
-                isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in networks)):
-            raise PCNSimInputError(f"intervention {self.kind!r}: 'networks' must be a list of network indices (whole numbers >= 0)", field="networks")
-        if label is not None and not isinstance(label, str):
-            raise PCNSimInputError(f"intervention {self.kind!r}: 'label' must be a string", field="label")
-        if roles is not None:
-            bad = [r for r in roles if r not in ROLE_INDEX]
-            if bad:
-                raise PCNSimInputError(f"intervention {self.kind!r}: unknown role {bad[0]!r} in 'roles'; allowed roles: {', '.join(ROLE_KEYS)}", field="roles")
-        self.roles = list(roles) if roles is not None else None
-        self.networks = list(networks) if networks is not None else None
-        self.label = label
+    @classmethod
+    def key_order(cls) -> list[str]:
+        return ["type", *cls.FIELDS, *cls.COMMON]
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start_none_is_week_0(cls, v: Any) -> Any:
+        return 0 if v is None else v
+
+    @model_validator(mode="after")
+    def _check_window_and_target(self) -> Intervention:
+        if self.end is not None:
+            mixed = isinstance(self.start, dt.date) != isinstance(self.end, dt.date)
+            if mixed and self.start != 0:
+                raise fail("end", f"'start' ({self.start}) and 'end' ({self.end}) must both be week numbers or both "
+                                  "dates (which comes first would depend on the run's start_date)")
+            if not mixed and self.end <= self.start:
+                raise fail("end", f"'end' ({self.end}) must come after 'start' ({self.start})")
+        if self.roles is not None and self.NETWORK_LEVEL:
+            raise fail("roles", f"intervention {self.kind!r} acts on whole networks: 'roles' is not allowed "
+                                "(target networks with 'networks')")
+        return self
 
     # -- window and target ---------------------------------------------------------------------
     def is_active(self, week: int, date: dt.date) -> bool:
@@ -168,6 +166,9 @@ class Intervention:
         args = ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items() if k != "type")
         return f"{type(self).__name__}({args})"
 
+    def __str__(self) -> str:
+        return self.__repr__()
+
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other) and self.to_dict() == other.to_dict()  # type: ignore[union-attr]
 
@@ -176,25 +177,19 @@ class Intervention:
 
 def from_dict(d: dict[str, Any], where: str = "") -> Intervention:
     """Build an intervention from a scenario-file table (``type`` names it)."""
-    loc = f"{where}: " if where else ""
-    d = dict(d)
-    kind = d.pop("type", None)
-    if kind not in REGISTRY:
-        raise PCNSimInputError(
-            f"{loc}unknown intervention type {kind!r}; allowed types: {', '.join(sorted(REGISTRY)) or '(none)'}",
-            field="type")
-    cls = REGISTRY[kind]
-    allowed = (*cls.FIELDS, *cls.COMMON)
-    bad = [k for k in d if k not in allowed]
-    if bad:
-        raise PCNSimInputError(f"{loc}intervention {kind!r} has no field {bad[0]!r}; allowed fields: {', '.join(allowed)}", field=bad[0])
+    from pcnsim.interventions import table_adapter
+
+    return validate(table_adapter(), d, where=where, what="intervention")
+
+
+def from_config(items: list[dict[str, Any]] | None, where: str = "") -> list[Intervention]:
+    """Interventions from an array of tables (``[[interventions]]``); errors name ``interventions[i].field``."""
+    from pcnsim.interventions import list_adapter
+    from pcnsim.schema import check_shape
+
+    items = list(items or []) if isinstance(items, (list, tuple)) or items is None else items
+    check_shape(items, where=where)
     try:
-        return cls(**d)
-    except PCNSimInputError as e:
-        raise PCNSimInputError(f"{loc}{e}", field=e.field) from None
-    except TypeError as e:
-        raise PCNSimInputError(f"{loc}intervention {kind!r}: {e}", field=kind) from None
-
-
-def from_config(items: list[dict[str, Any]] | None, where: str = "interventions") -> list[Intervention]:
-    return [from_dict(d, where=f"{where}[{i}]") for i, d in enumerate(items or [])]
+        return list_adapter().validate_python(items)
+    except ValidationError as e:
+        raise input_error(e, items, where=where, prefix=("interventions",)) from None

@@ -14,13 +14,14 @@ which cost appointments), plus any site or event costs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from pcnsim.interventions import _combine as C
-from pcnsim.interventions.base import Intervention, check_bool, check_number
+from pcnsim.interventions.base import Intervention
 from pcnsim.interventions.costs import HOURS_PER_FTE_WEEK, staff_time
+from pcnsim.schema import Number, Whole
 
 GOLDEN = 0.6180339887498949  # spreads people evenly over the rota
 
@@ -30,10 +31,8 @@ if TYPE_CHECKING:
 
 
 class _Mixing(Intervention):
-    """Shared pieces: who takes part (ARRS staff, plus GPs and nurses if ``include_core``) and the cost."""
-
-    include_core: bool
-    cost_per_hour: float | None
+    """Shared pieces: who takes part (ARRS staff, plus GPs and nurses if ``include_core``) and the cost
+    (subclasses declare ``include_core`` and ``cost_per_hour``)."""
 
     def participants(self, model: PCNModel) -> np.ndarray:
         if self.roles is not None or not self.include_core:
@@ -85,24 +84,16 @@ class SharedVaccination(_Mixing):
         paid for sites; assumption).
     """
 
-    kind = "shared_vaccination"
-    FIELDS = ("hours", "contacts", "homophily", "gain", "workload", "participation", "include_core", "cost_per_hour",
-              "site_cost")
-
-    def __init__(self, *, hours: float = 3.5, contacts: float = 4.0, homophily: float = 0.1, gain: float = 1.0,
-                 workload: float = 1.0, participation: float = 0.5, include_core: bool = True,
-                 cost_per_hour: float | None = None, site_cost: float = 0.0, **common: Any) -> None:
-        super().__init__(**common)
-        k = self.kind
-        self.hours = check_number(k, "hours", hours, 0, 40)
-        self.contacts = check_number(k, "contacts", contacts, 0, 100)
-        self.homophily = check_number(k, "homophily", homophily, 0, 1)
-        self.gain = check_number(k, "gain", gain, 0, 10)
-        self.workload = check_number(k, "workload", workload, 0, 1)
-        self.participation = check_number(k, "participation", participation, 0, 1)
-        self.include_core = check_bool(k, "include_core", include_core)
-        self.cost_per_hour = None if cost_per_hour is None else check_number(k, "cost_per_hour", cost_per_hour, 0, 1000)
-        self.site_cost = check_number(k, "site_cost", site_cost, 0, 1e6)
+    type: Literal["shared_vaccination"] = "shared_vaccination"
+    hours: Number(0, 40, "hours a week") = 3.5
+    contacts: Number(0, 100, "encounters a week") = 4.0
+    homophily: Number(0, 1, "probability") = 0.1
+    gain: Number(0, 10, "ratio") = 1.0
+    workload: Number(0, 1, "share") = 1.0
+    participation: Number(0, 1, "share of weeks") = 0.5
+    include_core: bool = True
+    cost_per_hour: Number(0, 1000, "GBP a participant-hour") | None = None
+    site_cost: Number(0, 1e6, "GBP a network-week") = 0.0
 
     def on_rota(self, model: PCNModel) -> np.ndarray:
         """Bool per staff row: at the hub this week (a deterministic rota, see ``participation``)."""
@@ -144,22 +135,15 @@ class TeamDays(_Mixing):
         GBP per network per team day for a venue and facilitation (default 1,000; assumption).
     """
 
-    kind = "team_days"
-    FIELDS = ("every_weeks", "hours", "contacts", "homophily", "gain", "include_core", "cost_per_hour", "event_cost")
-
-    def __init__(self, *, every_weeks: int = 13, hours: float = 7.5, contacts: float = 15.0, homophily: float = 0.0,
-                 gain: float = 1.0, include_core: bool = True, cost_per_hour: float | None = None,
-                 event_cost: float = 1000.0, **common: Any) -> None:
-        super().__init__(**common)
-        k = self.kind
-        self.every_weeks = check_number(k, "every_weeks", every_weeks, 1, 520, integer=True)
-        self.hours = check_number(k, "hours", hours, 0, 15)
-        self.contacts = check_number(k, "contacts", contacts, 0, 200)
-        self.homophily = check_number(k, "homophily", homophily, 0, 1)
-        self.gain = check_number(k, "gain", gain, 0, 10)
-        self.include_core = check_bool(k, "include_core", include_core)
-        self.cost_per_hour = None if cost_per_hour is None else check_number(k, "cost_per_hour", cost_per_hour, 0, 1000)
-        self.event_cost = check_number(k, "event_cost", event_cost, 0, 1e6)
+    type: Literal["team_days"] = "team_days"
+    every_weeks: Whole(1, 520, "weeks") = 13
+    hours: Number(0, 15, "hours") = 7.5
+    contacts: Number(0, 200, "encounters") = 15.0
+    homophily: Number(0, 1, "probability") = 0.0
+    gain: Number(0, 10, "ratio") = 1.0
+    include_core: bool = True
+    cost_per_hour: Number(0, 1000, "GBP an attendee-hour") | None = None
+    event_cost: Number(0, 1e6, "GBP a network per team day") = 1000.0
 
     def is_team_day(self, model: PCNModel) -> bool:
         return (model.week - self.start_week(model)) % self.every_weeks == 0

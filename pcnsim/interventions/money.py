@@ -15,15 +15,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 
 from pcnsim.interventions import _combine as C
-from pcnsim.interventions.base import Intervention, check_bool, check_number
+from pcnsim.interventions.base import Intervention
 from pcnsim.mechanisms.finance import WEEKS_PER_YEAR
 from pcnsim.mechanisms.recruitment import in_post
 from pcnsim.roles import N_ROLES, NURSE, ROLE_INDEX
+from pcnsim.schema import Number
 
 if TYPE_CHECKING:
     from pcnsim.levers import Levers
@@ -48,17 +49,11 @@ class LondonWeighting(Intervention):
         Apply only to London networks (default true); ``networks`` narrows it further.
     """
 
-    kind = "london_weighting"
-    NETWORK_LEVEL = True
-    FIELDS = ("uplift", "funded", "london_only")
-
-    def __init__(self, *, uplift: float = round(INNER_LONDON_UPLIFT, 3), funded: bool = True, london_only: bool = True,
-                 **common: Any) -> None:
-        super().__init__(**common)
-        k = self.kind
-        self.uplift = check_number(k, "uplift", uplift, 0, 1)
-        self.funded = check_bool(k, "funded", funded)
-        self.london_only = check_bool(k, "london_only", london_only)
+    NETWORK_LEVEL: ClassVar[bool] = True
+    type: Literal["london_weighting"] = "london_weighting"
+    uplift: Number(0, 1, "share of the cap") = round(INNER_LONDON_UPLIFT, 3)
+    funded: bool = True
+    london_only: bool = True
 
     def networks_covered(self, model: PCNModel) -> np.ndarray:
         nets = self.network_mask(model)
@@ -99,14 +94,9 @@ class FlexibleRoleMix(Intervention):
         Least share of a role, relative to its E5 share (default 0.25: no role is abandoned; assumption).
     """
 
-    kind = "flexible_role_mix"
-    FIELDS = ("rate", "floor")
-
-    def __init__(self, *, rate: float = 0.05, floor: float = 0.25, **common: Any) -> None:
-        super().__init__(**common)
-        k = self.kind
-        self.rate = check_number(k, "rate", rate, 0, 1)
-        self.floor = check_number(k, "floor", floor, 0, 1)
+    type: Literal["flexible_role_mix"] = "flexible_role_mix"
+    rate: Number(0, 1, "per week") = 0.05
+    floor: Number(0, 1, "share of the E5 share") = 0.25
 
     def _roles_mask(self, model: PCNModel) -> np.ndarray:
         m = model.roles.arrs.copy()

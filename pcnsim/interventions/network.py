@@ -9,10 +9,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pcnsim.interventions import _combine as C
-from pcnsim.interventions.base import Intervention, check_number
+from pcnsim.interventions.base import Intervention
+from pcnsim.schema import Number
 
 if TYPE_CHECKING:
     from pcnsim.levers import Levers
@@ -34,17 +35,11 @@ class OrganisationalDevelopment(Intervention):
         GBP 1,000 a day, with materials).
     """
 
-    kind = "organisational_development"
-    NETWORK_LEVEL = True
-    FIELDS = ("vision_rate", "clarity_rate", "cost_per_network_year")
-
-    def __init__(self, *, vision_rate: float = 0.01, clarity_rate: float = 0.01, cost_per_network_year: float = 20_000.0,
-                 **common: Any) -> None:
-        super().__init__(**common)
-        k = self.kind
-        self.vision_rate = check_number(k, "vision_rate", vision_rate, 0, 0.5)
-        self.clarity_rate = check_number(k, "clarity_rate", clarity_rate, 0, 0.5)
-        self.cost_per_network_year = check_number(k, "cost_per_network_year", cost_per_network_year, 0, 1e7)
+    NETWORK_LEVEL: ClassVar[bool] = True
+    type: Literal["organisational_development"] = "organisational_development"
+    vision_rate: Number(0, 0.5, "per week") = 0.01
+    clarity_rate: Number(0, 0.5, "per week") = 0.01
+    cost_per_network_year: Number(0, 1e7, "GBP a network-year") = 20_000.0
 
     def apply(self, model: PCNModel, levers: Levers) -> None:
         nets = self.network_mask(model)

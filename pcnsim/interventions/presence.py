@@ -12,13 +12,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from pydantic import model_validator
 
-from pcnsim.errors import PCNSimInputError
 from pcnsim.interventions import _combine as C
-from pcnsim.interventions.base import Intervention, check_bool, check_number
+from pcnsim.interventions.base import Intervention
+from pcnsim.schema import Number, Whole, fail
 
 if TYPE_CHECKING:
     from pcnsim.levers import Levers
@@ -39,15 +40,10 @@ class BasePractice(Intervention):
         15 minutes a week at GBP 20 an hour; E18 warns that space is short).
     """
 
-    kind = "base_practice"
-    FIELDS = ("max_practices", "base", "cost_per_person_week")
-
-    def __init__(self, *, max_practices: int = 2, base: bool = True, cost_per_person_week: float = 5.0, **common: Any) -> None:
-        super().__init__(**common)
-        k = self.kind
-        self.max_practices = check_number(k, "max_practices", max_practices, 1, 33, integer=True)
-        self.base = check_bool(k, "base", base)
-        self.cost_per_person_week = check_number(k, "cost_per_person_week", cost_per_person_week, 0, 1e4)
+    type: Literal["base_practice"] = "base_practice"
+    max_practices: Whole(1, 33, "practices") = 2
+    base: bool = True
+    cost_per_person_week: Number(0, 1e4, "GBP a person-week") = 5.0
 
     def apply(self, model: PCNModel, levers: Levers) -> None:
         mask = self.target(model)
@@ -74,20 +70,19 @@ class RemotePolicy(Intervention):
         GBP a person-week (default 0: a policy, no direct cost; assumption).
     """
 
-    kind = "remote_policy"
-    FIELDS = ("cap", "floor", "cost_per_person_week")
+    type: Literal["remote_policy"] = "remote_policy"
+    cap: Number(0, 1, "share of the week") | None = None
+    floor: Number(0, 1, "share of the week") | None = None
+    cost_per_person_week: Number(0, 1e4, "GBP a person-week") = 0.0
 
-    def __init__(self, *, cap: float | None = None, floor: float | None = None, cost_per_person_week: float = 0.0,
-                 **common: Any) -> None:
-        super().__init__(**common)
-        k = self.kind
-        if cap is None and floor is None:
-            raise PCNSimInputError(f"intervention {k!r}: give a 'cap' or a 'floor' (a share of the week, 0 to 1), or both", field="cap")
-        self.cap = None if cap is None else check_number(k, "cap", cap, 0, 1)
-        self.floor = None if floor is None else check_number(k, "floor", floor, 0, 1)
+    @model_validator(mode="after")
+    def _cap_or_floor(self) -> RemotePolicy:
+        if self.cap is None and self.floor is None:
+            raise fail("cap", f"intervention {self.kind!r}: give a 'cap' or a 'floor' (a share of the week, 0 to 1), "
+                              "or both")
         if self.cap is not None and self.floor is not None and self.floor > self.cap:
-            raise PCNSimInputError(f"intervention {k!r}: 'floor' ({self.floor:g}) must not exceed 'cap' ({self.cap:g})", field="floor")
-        self.cost_per_person_week = check_number(k, "cost_per_person_week", cost_per_person_week, 0, 1e4)
+            raise fail("floor", f"'floor' ({self.floor:g}) must not exceed 'cap' ({self.cap:g})")
+        return self
 
     def apply(self, model: PCNModel, levers: Levers) -> None:
         mask = self.target(model)

@@ -14,19 +14,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
+from pydantic import Field
 
-from pcnsim.errors import PCNSimInputError
 from pcnsim.interventions import _combine as C
-from pcnsim.interventions.base import Intervention, check_number
+from pcnsim.interventions.base import Intervention, RoleKey
 from pcnsim.interventions.costs import gp_session_cost, staff_time
 from pcnsim.roles import ROLE_INDEX, ROLE_KEYS
+from pcnsim.schema import Number, Whole, allowed
 
 if TYPE_CHECKING:
     from pcnsim.levers import Levers
     from pcnsim.model import PCNModel
+
+
+_Hours = Annotated[float, Field(ge=0, le=20)]
 
 
 class ProtectedSupervision(Intervention):
@@ -43,20 +47,11 @@ class ProtectedSupervision(Intervention):
         with pay growth.
     """
 
-    kind = "protected_supervision"
-    FIELDS = ("hours", "session_cost")
-
-    def __init__(self, *, hours: float | dict[str, float] = 1.0, session_cost: float | None = None, **common: Any) -> None:
-        super().__init__(**common)
-        k = self.kind
-        if isinstance(hours, dict):
-            bad = [r for r in hours if r not in ROLE_INDEX]
-            if bad:
-                raise PCNSimInputError(f"intervention {k!r}: unknown role {bad[0]!r} in 'hours'; allowed roles: {', '.join(ROLE_KEYS)}", field="hours")
-            self.hours: float | dict[str, float] = {r: check_number(k, f"hours.{r}", v, 0, 20) for r, v in hours.items()}
-        else:
-            self.hours = check_number(k, "hours", hours, 0, 20)
-        self.session_cost = None if session_cost is None else check_number(k, "session_cost", session_cost, 0, 5000)
+    type: Literal["protected_supervision"] = "protected_supervision"
+    hours: Annotated[_Hours | dict[RoleKey, _Hours],
+                     allowed("hours a week from 0 to 20, or a table of role = hours (0 to 20), e.g. "
+                             f"{{pharmacist = 2}}; roles: {', '.join(ROLE_KEYS)}")] = 1.0
+    session_cost: Number(0, 5000, "GBP per GP session") | None = None
 
     def hours_per_person(self, model: PCNModel) -> np.ndarray:
         """Protected hours of every staff row this week (0 outside the target)."""
@@ -96,16 +91,10 @@ class PeerSupport(Intervention):
         GBP a member-year for facilitation and membership (default 150; assumption).
     """
 
-    kind = "peer_support"
-    FIELDS = ("strength", "hours_per_month", "fee_per_member_year")
-
-    def __init__(self, *, strength: float = 1.0, hours_per_month: float = 2.0, fee_per_member_year: float = 150.0,
-                 **common: Any) -> None:
-        super().__init__(**common)
-        k = self.kind
-        self.strength = check_number(k, "strength", strength, 0, 20)
-        self.hours_per_month = check_number(k, "hours_per_month", hours_per_month, 0, 80)
-        self.fee_per_member_year = check_number(k, "fee_per_member_year", fee_per_member_year, 0, 1e5)
+    type: Literal["peer_support"] = "peer_support"
+    strength: Number(0, 20, "tie strength") = 1.0
+    hours_per_month: Number(0, 80, "hours a month") = 2.0
+    fee_per_member_year: Number(0, 1e5, "GBP a member-year") = 150.0
 
     def apply(self, model: PCNModel, levers: Levers) -> None:
         mask = self.target(model)
@@ -132,15 +121,10 @@ class RoleClarity(Intervention):
         a GP's and a programme coordinator's time), charged evenly over ``weeks``.
     """
 
-    kind = "role_clarity"
-    FIELDS = ("cut", "weeks", "cost_per_starter")
-
-    def __init__(self, *, cut: float = 0.5, weeks: int = 52, cost_per_starter: float = 1000.0, **common: Any) -> None:
-        super().__init__(**common)
-        k = self.kind
-        self.cut = check_number(k, "cut", cut, 0, 1)
-        self.weeks = check_number(k, "weeks", weeks, 1, 520, integer=True)
-        self.cost_per_starter = check_number(k, "cost_per_starter", cost_per_starter, 0, 1e5)
+    type: Literal["role_clarity"] = "role_clarity"
+    cut: Number(0, 1, "share") = 0.5
+    weeks: Whole(1, 520, "weeks") = 52
+    cost_per_starter: Number(0, 1e5, "GBP a new starter") = 1000.0
 
     def new_starters(self, model: PCNModel) -> np.ndarray:
         s = model.staff
