@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
 import re
 import reprlib
 import tomllib
@@ -102,7 +103,7 @@ def _toml_literal(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str) and len(value) <= EXCERPT:
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return json.dumps(value, ensure_ascii=False)  # TOML's basic-string escapes: one line, quotes escaped
     return excerpt(value)
 
 
@@ -146,14 +147,22 @@ def fail(field: str, message: str) -> PydanticCustomError:
     return PydanticCustomError("field_error", "{message}", {"field": field, "message": message})
 
 
-def allowed(text: str) -> WrapValidator:
-    """Annotated metadata: any failure of the wrapped type becomes one error saying ``expected {text}``."""
+def allowed(text: str, *, deeper: bool = False) -> WrapValidator:
+    """Annotated metadata: any failure of the wrapped type becomes one error saying ``expected {text}``.
+
+    ``deeper``: errors inside the value (a key of a table) keep their own location and message; only a
+    value of the wrong shape altogether gets ``text``.
+    """
 
     def wrap(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         try:
             return handler(value)
         except ValidationError as e:
             inner = e.errors(include_url=False)
+            if deeper and inner and all(x["type"] in ("field_error", "unknown_key")
+                                        or _input_path(x["loc"], value, keep_last=x["type"] == "missing")
+                                        for x in inner):
+                raise
             # an error deeper inside (a table's key) keeps its own message
             detail = inner[0]["msg"] if inner and inner[0]["type"] in ("field_error", "unknown_key") else ""
             raise PydanticCustomError("not_allowed", "expected {allowed}", {"allowed": text, "detail": detail}) from None
@@ -246,7 +255,7 @@ def loads_toml(text: str, *, where: str, field: str) -> dict[str, Any]:
     """
     m = _BARE_INT.search(text)
     if m:
-        line, key = text.count("\n", 0, m.start()) + 1, _key_of_line(text, m.start())
+        line, key = text.count("\n", 0, m.start()) + 1, _field_at(text, m.start())
         digits = len(re.match(r"=[ \t]*[+-]?([0-9_]*)", text[m.start():m.start() + 20_000_000]).group(1).replace("_", ""))
         raise PCNSimInputError(f"{where}: line {line}: {key or 'a value'} is a whole number of {digits:,} digits; "
                                "whole numbers must be below 2**63 (19 digits)", field=key or field)
@@ -254,7 +263,7 @@ def loads_toml(text: str, *, where: str, field: str) -> dict[str, Any]:
     if m:
         end = text.find("\n", m.start())
         length = (len(text) if end < 0 else end) - m.start()
-        key = _key_of_line(text, m.start())
+        key = _field_at(text, m.start())
         raise PCNSimInputError(f"{where}: line {text.count(chr(10), 0, m.start()) + 1}: {key or 'a value'}: a line "
                                f"of {length:,} characters; at most {MAX_LINE:,} are read", field=key or field)
     try:
@@ -262,13 +271,14 @@ def loads_toml(text: str, *, where: str, field: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as e:
         raise PCNSimInputError(f"{where}: not valid TOML: {excerpt(str(e), 200)}", field=field) from None
     except RecursionError:
-        line, key = _deep_line(text)
+        line, pos = _deep_line(text)
+        key = _field_at(text, pos) if line else ""
         raise PCNSimInputError(f"{where}: line {line}: {key or 'a value'} is nested too deeply (at most "
                                f"{MAX_DEPTH} levels of arrays and tables)", field=key or field) from None
     except ValueError:  # Python refuses to parse integers of more than 4,300 digits
         m = _INT_LIMIT.search(text)
         line = text.count("\n", 0, m.start()) + 1 if m else 0
-        key = _key_of_line(text, m.start()) if m else ""
+        key = _field_at(text, m.start()) if m else ""
         digits = len(m.group(0).replace("_", "")) if m else 0
         raise PCNSimInputError(f"{where}: line {line}: {key or 'a value'} is a whole number of {digits:,} digits; "
                                f"whole numbers must be below 2**63 (19 digits)", field=key or field) from None
@@ -295,7 +305,7 @@ def load_toml(path: str | Path, *, field: str, what: str) -> tuple[dict[str, Any
                                    f"{MAX_FILE_BYTES // 2**20} MiB are read", field=field)
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise PCNSimInputError(f"{path}: not a text (UTF-8) TOML file", field=field) from None
+        raise PCNSimInputError(f"{path}: the {what} is not a text (UTF-8) TOML file", field=field) from None
     except OSError as e:
         raise PCNSimInputError(f"{what} {excerpt(str(path), 200)}: cannot be read ({e.strerror})", field=field) from None
     return loads_toml(text, where=str(path), field=field), text
@@ -307,7 +317,25 @@ def _key_of_line(text: str, pos: int) -> str:
     return m.group(1).strip().strip("\"'") if m else ""
 
 
-def _deep_line(text: str) -> tuple[int, str]:
+_HEADER = re.compile(r"(?m)^[ \t]*(\[\[?)[ \t]*([A-Za-z0-9_\-.\"' ]+?)[ \t]*\]\]?[ \t]*(?:#.*)?$")
+
+
+def _field_at(text: str, pos: int) -> str:
+    """The dotted field of the key on the line at ``pos``, inside the table header above it
+    (``[population]`` -> ``population.seed``; the second ``[[interventions]]`` -> ``interventions[1].hours``)."""
+    key = _key_of_line(text, pos)
+    table, count = "", 0
+    for h in _HEADER.finditer(text, 0, pos):
+        name = h.group(2).replace('"', "").replace("'", "").strip()
+        if h.group(1) == "[[":
+            count = count + 1 if name == table.split("[")[0] else 1
+            table = f"{name}[{count - 1}]"
+        else:
+            table, count = name, 0
+    return ".".join(p for p in (table, key) if p)
+
+
+def _deep_line(text: str) -> tuple[int, int]:
     """Line and key where arrays or inline tables first nest deeper than :data:`MAX_DEPTH` (strings skipped)."""
     depth, i, n, quote = 0, 0, len(text), ""
     while i < n:
@@ -326,11 +354,11 @@ def _deep_line(text: str) -> tuple[int, str]:
         elif c in "[{":
             depth += 1
             if depth > MAX_DEPTH:
-                return text.count("\n", 0, i) + 1, _key_of_line(text, i)
+                return text.count("\n", 0, i) + 1, i
         elif c in "]}":
             depth = max(0, depth - 1)
         i += 1
-    return 0, ""
+    return 0, 0
 
 
 # ---------------------------------------------------------------------------------------------- validation

@@ -188,7 +188,7 @@ def _assert_clean_store(out: Path, n: int) -> pd.DataFrame:
 BAD_SPECS = [
     ("replicate = 2\n", "'replicate'"),
     ("[design]\nkind = \"lhs\"\nsamples = 4\nlevels = 3\n[parameters.homophily]\nmin = 0.2\nmax = 0.8\n",
-     "design.levels"),  # a key that does not apply to the design
+     "unknown key 'levels' in design"),  # a key that does not apply to the design
     ("[parameters.has_base]\nmin = 0\nmax = 1\n", "parameters.has_base"),  # a flag has no min and max
     ("[parameters.homophily]\nmin = true\nmax = 0.8\n", "parameters.homophily.min"),
     ("[parameters.start_date]\nmin = 2020-01-01\nmax = 9999-01-01\n", "parameters.start_date.max"),

@@ -20,7 +20,12 @@ MAX_MESSAGE = 600  # characters of an argparse error message (it may quote a hug
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, with error messages cut to :data:`MAX_MESSAGE` characters (the flag is named first)."""
+    """argparse, with error messages cut to :data:`MAX_MESSAGE` characters (the flag is named first) and no
+    abbreviated flags (``--qu`` is not ``--quiet``: a typo is an error, not another flag)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def error(self, message: str) -> None:  # type: ignore[override]
         if len(message) > MAX_MESSAGE:

@@ -28,11 +28,16 @@ def int_range(lo: int, hi: int | None = None):  # noqa: ANN201
     return parse
 
 
+MAX_SET_VALUE = 10_000  # characters of a --set value
+
+
 def parse_sets(items: list[str] | None) -> dict[str, Any]:
     """``--set name=value`` pairs; values are read as TOML (numbers, true/false, "strings", dates). A value
     that is not TOML is kept as text (and so refused by a numeric parameter, naming it)."""
+    import tomllib
+
     from pcnsim.params import check_keys
-    from pcnsim.schema import loads_toml
+    from pcnsim.schema import check_shape
 
     out: dict[str, Any] = {}
     for item in items or []:
@@ -40,13 +45,16 @@ def parse_sets(items: list[str] | None) -> dict[str, Any]:
             raise PCNSimInputError(f"--set {excerpt(item)}: expected NAME=VALUE (e.g. --set practices_per_staff=2)",
                                    field="--set")
         k, v = item.split("=", 1)
-        k = k.strip()
+        k, v = k.strip(), v.strip()
         check_keys({k: None}, where="--set")
+        if len(v) > MAX_SET_VALUE:
+            raise PCNSimInputError(f"--set {k}: a value of {len(v):,} characters; at most {MAX_SET_VALUE:,}", field=k)
         try:
-            out[k] = loads_toml(f"v = {v.strip()}", where=f"--set {k}", field=k)["v"]
-        except PCNSimInputError as e:
-            if "not valid TOML" not in str(e):
-                raise PCNSimInputError(str(e).replace("line 1: v ", "").replace("v is ", "the value is "),
-                                       field=k) from None
-            out[k] = v.strip()
+            out[k] = tomllib.loads(f"v = {v}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[k] = v
+        except (RecursionError, ValueError):  # nested too deeply; an integer of more than 4,300 digits
+            raise PCNSimInputError(f"--set {k}={excerpt(v)}: not a usable value (nested too deeply, or a number "
+                                   "too large)", field=k) from None
+        check_shape({k: out[k]}, where="--set")
     return out

@@ -31,12 +31,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from pcnsim.output import check_out, default_out, write_run
+    from pcnsim.params import Params
     from pcnsim.results import format_summary
     from pcnsim.scenario import load
 
     scenario = load(args.scenario)
     overrides = parse_sets(args.set)
     if overrides:
+        Params.from_dict(overrides, base=scenario.resolved_params(), where="--set")  # name the flag, not the file
         scenario = scenario.with_changes(parameters={**scenario.parameters, **overrides})
     weeks = args.weeks or scenario.weeks
     if args.weeks:

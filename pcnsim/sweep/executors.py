@@ -140,7 +140,7 @@ class DaskExecutor:
 
 def make_executor(workers: int | None = None, scheduler: str | None = None) -> LocalExecutor | DaskExecutor:
     """The local pool (``workers``, default: CPUs) or a Dask cluster (``scheduler``)."""
-    if scheduler:
+    if scheduler is not None:
         if workers is not None:
             raise PCNSimInputError("--workers sets the size of the local pool; with --scheduler the cluster's own "
                                    "workers run the sweep: give one or the other", field="--workers")

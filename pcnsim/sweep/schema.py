@@ -64,7 +64,9 @@ def _bare_list(value: Any) -> Any:
     return {"values": value} if isinstance(value, list) else value
 
 
-ParamEntry = Annotated[ParamRange, BeforeValidator(_bare_list), WithJsonSchema(
+ParamEntry = Annotated[ParamRange, BeforeValidator(_bare_list),
+                       allowed("{ min = .., max = .. }, { values = [..] } (grid only), or {} (the parameter's study "
+                               "range)", deeper=True), WithJsonSchema(
     {"anyOf": [ParamRange.model_json_schema(), {"type": "array", "minItems": 1, "description": "values (grid only)"}]})]
 
 
