@@ -138,23 +138,36 @@ def salib_problem(names: Sequence[str] | None = None,
     return {"num_vars": len(space), "names": list(space), "bounds": rows}
 
 
-def ema_uncertainties(names: Sequence[str] | None = None) -> list[Any]:
+def ema_uncertainties(names: Sequence[str] | None = None,
+                      ranges: Mapping[str, tuple[Any, Any]] | None = None) -> list[Any]:
     """EMA Workbench parameters over the study ranges: ``RealParameter`` for numbers,
     ``IntegerParameter`` for whole numbers and dates (day ordinals), ``BooleanParameter`` for flags.
 
-    Needs ``ema_workbench`` (``pip install 'pcnsim[ema]'``).
+    ``ranges`` replaces the study range of some parameters (numbers, or dates / ISO strings for date
+    parameters); it must lie within the allowed bounds. Needs ``ema_workbench`` (``pip install
+    'pcnsim[ema]'``).
     """
     from ema_workbench import BooleanParameter, IntegerParameter, RealParameter
 
+    from pcnsim.params import as_number
+
+    ranges = dict(ranges or {})
     out = []
     for n, m in parameter_space(names).items():
         lo, hi = m["study"]
+        if n in ranges:
+            lo, hi = (as_number(n, coerce(n, v, lenient=False)) for v in ranges.pop(n))
+            if not m["lower"] <= lo < hi <= m["upper"]:
+                raise PCNSimInputError(f"ranges[{n!r}] must satisfy lower < upper within the allowed bounds",
+                                       field=n)
         if m["kind"] == "bool":
             out.append(BooleanParameter(n))
         elif m["integer"]:
             out.append(IntegerParameter(n, int(math.ceil(lo)), int(math.floor(hi))))
         else:
             out.append(RealParameter(n, lo, hi))
+    if ranges:
+        raise PCNSimInputError(f"ranges given for {next(iter(ranges))!r}, which is not in names", field=next(iter(ranges)))
     return out
 
 

@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import tomllib
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from helpers import CEILING_S, wait_until
 
 import pcnsim
 from pcnsim.cli import main as cli
@@ -114,14 +114,9 @@ def module_procs():
     ps.stop_all()
 
 
-def _wait(cond, timeout: float, what: str, every: float = 0.05):
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        v = cond()
-        if v:
-            return v
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+def _wait(cond, what: str, every: float = 0.05):
+    """Wait for a condition on the state, under the suite's generous ceiling (tests/helpers.py)."""
+    return wait_until(cond, what, every=every)
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +126,7 @@ def scheduler(module_procs, tmp_path_factory):
     sfile = d / "scheduler.json"
     module_procs.start([DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                         "--scheduler-file", sfile, "--idle-timeout", "600"], d / "scheduler.log")
-    _wait(lambda: sfile.exists() and sfile.stat().st_size > 0, 60, "the Dask scheduler")
+    _wait(lambda: sfile.exists() and sfile.stat().st_size > 0, "the Dask scheduler")
     addr = json.loads(sfile.read_text())["address"]
     assert addr.startswith("tcp://127.0.0.1:")
     return addr
@@ -140,7 +135,7 @@ def scheduler(module_procs, tmp_path_factory):
 def _workers_on(addr: str) -> set[str]:
     from distributed import Client
 
-    with Client(addr, timeout=10, set_as_default=False) as c:
+    with Client(addr, timeout=60, set_as_default=False) as c:
         return {w["name"] for w in c.scheduler_info(n_workers=-1)["workers"].values()}
 
 
@@ -152,7 +147,7 @@ def two_workers(scheduler, procs, tmp_path, request):
     ps = [procs.start([DASK, "worker", scheduler, "--host", "127.0.0.1", "--no-nanny", "--nthreads", "1",
                        "--no-dashboard", "--name", n, "--death-timeout", "60"], tmp_path / f"{n}.log")
           for n in names]
-    _wait(lambda: set(names) <= _workers_on(scheduler), 90, "two Dask workers", every=0.3)
+    _wait(lambda: set(names) <= _workers_on(scheduler), "two Dask workers", every=0.3)
     return dict(zip(names, ps, strict=True))
 
 
@@ -303,18 +298,18 @@ def test_sigkill_then_resume_does_only_the_missing_runs(local_ref, procs, tmp_pa
     cmd = [PCNSIM, "sweep", spec, "--out", out, "--workers", "1", "--batch-size", "1", "--quiet"]
     p = procs.start(cmd, tmp_path / "first.log")
     runs = out / "runs"
-    _wait(lambda: runs.is_dir() and len(list(runs.glob("part-*.parquet"))) >= 3, 90, "the first finished runs")
+    _wait(lambda: runs.is_dir() and len(list(runs.glob("part-*.parquet"))) >= 3, "the first finished runs")
     os.kill(p.pid, signal.SIGKILL)  # the sweep process only, as a user or the OOM killer would
-    p.wait(timeout=10)
+    p.wait(timeout=60)
     # its pool process notices and exits by itself (nothing keeps computing into the void)
-    _wait(lambda: _group_gone(p.pid), 15, "the orphaned pool process to exit", every=0.2)
+    _wait(lambda: _group_gone(p.pid), "the orphaned pool process to exit", every=0.2)
     first = {f.name: (f.stat().st_size, f.stat().st_mtime_ns) for f in runs.glob("part-*.parquet")}
     done_first = {i for f in runs.glob("part-*.parquet") for i in pq.read_table(f).column("run_id").to_pylist()}
     assert 3 <= len(done_first) < N_MAIN, "the kill should land mid-sweep"
     (runs / ".tmp-part-p0000099-r0000-deadbeef.parquet").write_bytes(b"PAR1 half written")  # a torn write
 
     p2 = procs.start(cmd, tmp_path / "second.log")
-    assert p2.wait(timeout=120) == 0, (tmp_path / "second.log").read_text()
+    assert p2.wait(timeout=CEILING_S) == 0, (tmp_path / "second.log").read_text()
     assert f"{len(done_first)} already done, {N_MAIN - len(done_first)} now" in (tmp_path / "second.log").read_text()
     # the files of the first attempt are untouched; the new ones hold exactly the missing runs
     after = {f.name: (f.stat().st_size, f.stat().st_mtime_ns) for f in runs.glob("part-*.parquet")}
@@ -346,13 +341,13 @@ def test_dask_sweep_completes_when_a_worker_is_killed(scheduler, two_workers, lo
     cmd = [PCNSIM, "sweep", _spec(tmp_path), "--scheduler", scheduler, "--out", out, "--batch-size", "1", "--quiet"]
     p = procs.start(cmd, tmp_path / "sweep.log")
     runs = out / "runs"
-    _wait(lambda: runs.is_dir() and len(list(runs.glob("part-*.parquet"))) >= 2, 90, "the first finished runs")
+    _wait(lambda: runs.is_dir() and len(list(runs.glob("part-*.parquet"))) >= 2, "the first finished runs")
     victim_name, victim = next(iter(two_workers.items()))
     victim.send_signal(signal.SIGKILL)
-    victim.wait(timeout=10)
+    victim.wait(timeout=60)
     n_at_kill = len(list(runs.glob("part-*.parquet")))
     assert n_at_kill < N_MAIN, "the worker should die mid-sweep"
-    assert p.wait(timeout=120) == 0, (tmp_path / "sweep.log").read_text()
+    assert p.wait(timeout=CEILING_S) == 0, (tmp_path / "sweep.log").read_text()
     assert victim_name not in _workers_on(scheduler)
     _same_numbers(_assert_clean_store(out, N_MAIN), local_ref[1])
 
