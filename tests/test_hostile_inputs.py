@@ -495,8 +495,6 @@ E2E = [
     (["run", "s.toml"], "seed", "seed = " + "7" * 10_000_000 + "\n"),
     (["run", "s.toml"], "name", 'name = "' + "n" * TEN_MB + '"\n'),
     (["run", "s.toml"], "weeks", 'name = "x"\nweeks = ' + "[" * DEEP + "]" * DEEP + "\n"),
-    (["run", "s.toml", "--out", "."], "--out", 'name = "x"\nweeks = 2\n'),
-    (["run", "--weeks", "many"], "--weeks", ""),
 ]
 
 

@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("spec", help="sweep spec (TOML); see experiments/sweeps/ and docs/sweeps.md")
     p.add_argument("--workers", type=int_range(1, 4096), help="local worker processes (default: the number of CPUs)")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                   help="run on this Dask distributed scheduler instead of the local pool")
+                   help="run on this Dask distributed scheduler instead of the local pool; only one you trust: "
+                        "tasks travel by pickle, so the scheduler can run code here (see docs/sweeps.md)")
     p.add_argument("--out", help="result folder (default: results/sweeps/<slug of the spec's name>); the same "
                                  "folder resumes; a folder that holds anything else is refused")
     p.add_argument("--batch-size", type=int_range(1, 100_000), help="runs per task and per Parquet file "
