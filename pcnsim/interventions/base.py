@@ -68,7 +68,8 @@ class Intervention(StrictModel):
 
     start: When = Field(0, description="First week (a week number, 0 = the run's first week) or date it acts.")
     end: When | None = Field(None, description="Week or date it stops acting (exclusive); default: never. "
-                                               "Of the same kind as start.")
+                                               "Of the same kind as start (the default start, week 0, goes "
+                                               "with either).")
     roles: Roles | None = Field(None, description="Role keys it targets (default: every ARRS role).")
     networks: Networks | None = Field(None, description="Network indices it targets (default: all).")
     label: Label | None = Field(None, description="A label for tables and figures.")
