@@ -101,8 +101,8 @@ class Params(BaseModel):
     belonging_vision_weight: float = P(0.2, 0.0, 1.0, "share of belonging", "E24, E27 (direction) + assumption (size)", "Weight of the network's shared vision in belonging (the rest: embeddedness through ties).", group="belonging")
     belonging_rate: float = P(0.1, 0.01, 1.0, "per week", "assumption", "Rate at which belonging moves towards its current target.", group="belonging")
     belonging_explained_share: float = P(0.12, 0.02, 1.0, "share of variance", "assumption", "Share of the variance of belonging that working arrangements (ties, shared vision) explain, before selection by leaving; the rest is personal (affiliation drawn at hire, SD belonging_structural_sd x sqrt((1 - share) / share)).", group="belonging")
-    belonging_structural_sd: float = P(0.092, 0.005, 0.5, "index", "measured", "SD of the part of belonging that working arrangements explain (belonging minus its personal part) among settled ARRS staff (a year or more in post, April 2022 to March 2024, default scenario); sets the personal part's SD with belonging_explained_share. A test re-measures it.", group="belonging")
-    belonging_sd_settled: float = P(0.22, 0.01, 0.5, "index", "measured", "SD of belonging among settled ARRS staff (as belonging_structural_sd, both parts together): the SD over which E15's odds ratio applies. A test re-measures it.", group="belonging")
+    belonging_structural_sd: float = P(0.074, 0.005, 0.5, "index", "measured", "SD of the part of belonging that working arrangements explain (belonging minus its personal part) among settled ARRS staff (a year or more in post, April 2022 to March 2024, default scenario); sets the personal part's SD with belonging_explained_share. A test re-measures it.", group="belonging")
+    belonging_sd_settled: float = P(0.205, 0.01, 0.5, "index", "measured", "SD of belonging among settled ARRS staff (as belonging_structural_sd, both parts together): the SD over which E15's odds ratio applies. A test re-measures it.", group="belonging")
     new_starter_belonging: float = P(0.3, 0.0, 1.0, "index", "E27 + assumption", "Belonging of a new starter, who arrives with no ties.", group="belonging")
 
     # --- support -----------------------------------------------------------------------------------
@@ -120,10 +120,10 @@ class Params(BaseModel):
     burnout_recovery: float = P(0.03, 0.0, 0.5, "per week at full support", "E16 (direction) + assumption (size)", "Recovery from burnout, proportional to support.", group="workload")
 
     # --- intention to leave and leaving -------------------------------------------------------------
-    intention_intercept: float = P(-4.05, -8.0, 2.0, "log-odds", "calibrated (T1, T2, T3, T6)", "Log-odds of intending to leave within a year for an ARRS member with full belonging and support and no discrepancy, burnout or pay gap.", group="leaving")
-    core_intention_offset: float = P(0.894, -5.0, 3.0, "log-odds", "calibrated (T7b)", "Difference in baseline log-odds of intention for core staff (GPs, nurses).", group="leaving")
+    intention_intercept: float = P(-4.18, -8.0, 2.0, "log-odds", "calibrated (T1, T2, T3, T6)", "Log-odds of intending to leave within a year for an ARRS member with full belonging and support and no discrepancy, burnout or pay gap.", group="leaving")
+    core_intention_offset: float = P(1.11, -5.0, 3.0, "log-odds", "calibrated (T7b)", "Difference in baseline log-odds of intention for core staff (GPs, nurses).", group="leaving")
     isolation_or_per_sd: float = P(1.6, 1.0, 3.0, "odds ratio per SD", "E15", "Odds ratio of intending to leave per SD of isolation (1 - belonging) among settled staff (E15: 1.6 per SD of worse team climate, 95% CI 1.4-1.8); the SD is belonging's own among settled ARRS staff (belonging_sd_settled).", group="leaving")
-    w_supervision: float = P(1.87, 0.0, 10.0, "log-odds per unit", "E11, E16 (direction) + calibrated (T1)", "Effect of lacking supervision and support (1 - support); identified by T1, which counts link workers intending to leave because of it.", group="leaving")
+    w_supervision: float = P(1.75, 0.0, 10.0, "log-odds per unit", "E11, E16 (direction) + calibrated (T1)", "Effect of lacking supervision and support (1 - support); identified by T1, which counts link workers intending to leave because of it.", group="leaving")
     discrepancy_or_per_30: float = P(4.86, 1.0, 10.0, "odds ratio per 30 points", "E12", "Odds ratio of intending to leave per 30 points of E12's job-discrepancy scale.", group="leaving")
     discrepancy_points: float = P(100.0, 30.0, 300.0, "scale points per unit", "assumption", "Points of E12's job-discrepancy scale per unit of the model's discrepancy (a share of time on other work: 100 reads the scale as percent of time).", group="leaving")
     new_starter_discrepancy: float = P(1.5, 1.0, 3.0, "multiplier", "E27 + assumption", "Job discrepancy of a new starter relative to the network's level for the role (new starters are 'retrofitted').", group="leaving")
@@ -132,16 +132,16 @@ class Params(BaseModel):
     w_flexibility: float = P(0.4, 0.0, 3.0, "log-odds", "E20 (direction) + assumption (size)", "Reduction of intention from moderate remote working (full at the heavy-remote threshold).", group="leaving")
     w_contagion: float = P(1.0, 0.0, 10.0, "log-odds per unit tie strength", "E23 (direction) + assumption (size)", "Effect of ties recently lost to colleagues who resigned.", group="leaving")
     contagion_decay: float = P(0.05, 0.0, 1.0, "per week", "E23 + assumption", "Fading of the memory of colleagues who resigned.", group="leaving")
-    propensity_renewal: float = P(0.01, 0.0, 0.1, "per week", "assumption", "Chance per week that a person's personal propensity to leave and affiliation (drawn at hire) are drawn anew: circumstances outside work change (about every two years).", group="leaving")
-    leave_if_intending: float = P(0.278, 0.0, 1.0, "per year", "E13 + calibrated (T2, T3, T6)", "Chance of resigning within 12 months while intending to leave.", group="leaving")
-    leave_if_not_intending: float = P(0.00418, 0.0, 0.1, "per year", "E13 + calibrated (T2, T3, T6)", "Chance of resigning within 12 months while not intending to leave.", group="leaving")
+    propensity_renewal: float = P(0.00584, 0.0, 0.05, "per week", "calibrated (T2)", "Chance per week that a person's personal propensity to leave and affiliation (drawn at hire) are drawn anew: circumstances outside work change (about every four years at 0.005). It sets how long an intention persists, which E13's contrast between intenders and the rest (T2a, T2b) identifies.", group="leaving")
+    leave_if_intending: float = P(0.238, 0.0, 1.0, "per year", "E13 + calibrated (T2, T3, T6)", "Chance of resigning within 12 months while intending to leave.", group="leaving")
+    leave_if_not_intending: float = P(0.00389, 0.0, 0.1, "per year", "E13 + calibrated (T2, T3, T6)", "Chance of resigning within 12 months while not intending to leave.", group="leaving")
     discrepancy_rate: float = P(0.02, 0.0, 0.5, "per week", "assumption", "Rate at which a person's job discrepancy drifts to the network's level.", group="leaving")
 
     # --- exits that no workplace lever touches ------------------------------------------------------
     retirement_rate: float = P(0.02, 0.0, 0.1, "per year", "E28", "Chance a year of leaving at retirement age, core staff (E28: about 2% of nurses a year).", group="exits")
     arrs_retirement_factor: float = P(0.5, 0.0, 1.0, "multiplier", "assumption", "Retirement rate of ARRS staff relative to core staff (a younger workforce).", group="exits")
     relocation_rate: float = P(0.0144, 0.0, 0.1, "per year", "E28, E29", "Chance a year of leaving on relocation (E29: 3,342 relocations per 4,656 retirements, times E28's 2% retiring).", group="exits")
-    fixed_term_end_rate: float = P(0.0111, 0.0, 0.2, "per year", "E35 (direction) + calibrated (T7a)", "Chance a year that an ARRS post ends with its fixed-term or training contract (E35: a quarter of link workers were not on permanent contracts in 2023).", group="exits")
+    fixed_term_end_rate: float = P(0.0217, 0.0, 0.2, "per year", "E35 (direction) + calibrated (T7a)", "Chance a year that an ARRS post ends with its fixed-term or training contract (E35: a quarter of link workers were not on permanent contracts in 2023).", group="exits")
 
     # --- recruitment -------------------------------------------------------------------------------
     fill_rate: float = P(0.065, 0.0, 1.0, "per week per vacancy", "calibrated (T4, T5)", "Chance a vacant ARRS post of an ordinary role is filled this week.", group="recruitment")

@@ -109,8 +109,8 @@ def report_markdown(reps: pd.DataFrame, *, fit_result: FitResult | None, overrid
             f"Method: `scipy.optimize.minimize` (Nelder-Mead, bounded, initial simplex 20% of each range) over "
             f"the mean of {fit_result.replicates} replicate{"s" if fit_result.replicates != 1 else ""} (seeds {BASE_SEED + 10_000} + i, the same for "
             f"every evaluation: common random numbers), panels of {fit_result.networks} networks; loss = sum "
-            "of ((mean - published) / half-tolerance)^2 over the block's targets (the T3 band: ((mean - centre) "
-            "/ half-width)^8)" + (" plus Gaussian priors" if any(f.prior for f in free_parameters()) else "")
+            "of ((mean - published) / half-tolerance)^2 over the block's targets (bands, T3 and T7a: ((mean - "
+            "centre) / (0.8 half-width))^8, flat in the middle and steep before the edges)" + (" plus Gaussian priors" if any(f.prior for f in free_parameters()) else "")
             + ". Blocks in turn: "
             + ", ".join(f"{b['block']} ({b['evals']} evaluations, loss {b['loss']:.3g})" for b in fit_result.blocks)
             + f"; {fit_result.seconds / 60:.1f} minutes.",
@@ -145,6 +145,13 @@ def report_markdown(reps: pd.DataFrame, *, fit_result: FitResult | None, overrid
 def _med(reps: pd.DataFrame, k: str) -> float:
     v = reps[k].to_numpy(dtype=float) if k in reps else np.array([])
     return float(np.median(v[np.isfinite(v)])) if np.isfinite(v).any() else float("nan")
+
+
+def _where(reps: pd.DataFrame, k: str) -> str:
+    """Where a target's median lies in its tolerance: the lower or upper third, or the middle."""
+    t = TARGET_BY_ID[k]
+    x = (_med(reps, k) - t.lo) / (t.hi - t.lo)
+    return "in the lower third" if x < 1 / 3 else ("in the upper third" if x > 2 / 3 else "in the middle third")
 
 
 def _by_role_and_kind(reps: pd.DataFrame) -> list[str]:
@@ -196,15 +203,16 @@ def _tension_paragraph(table: pd.DataFrame, reps: pd.DataFrame, params: Params) 
         "T2b and T7a pull against each other. E13's non-intenders include people who later retire or move, "
         f"so their {t2b:.0%} a year bounds every exit that is not preceded by an intention to leave; here the "
         f"lever-free exits alone are {lever_free:.1%} of ARRS headcount a year. T7a asks that about 40% of "
-        "leavers go for lever-free reasons (E29, nurses, an older workforce than ARRS staff). Both are met "
-        f"within tolerance, T7a at {_med(reps, 'T7a'):.0%}, towards the lower end of its band, and T2b at "
-        f"{_med(reps, 'T2b'):.1%}, towards the upper end of its own.",
+        "leavers go for lever-free reasons (E29, nurses, an older workforce than ARRS staff), a band for ARRS "
+        f"staff. The model puts T2b at {_med(reps, 'T2b'):.1%} ({_where(reps, 'T2b')} of its tolerance) and T7a "
+        f"at {_med(reps, 'T7a'):.0%} ({_where(reps, 'T7a')} of its band).",
         "",
         "### Reading the fitted model",
         "",
         "An intention to leave follows a person's situation week by week (the log-odds of intending), shifted by "
         "a personal propensity drawn at hire and drawn anew about every "
-        f"{renew:.0f} weeks (`propensity_renewal`, an assumption). So the share of a group intending to leave "
+        f"{renew:.0f} weeks (`propensity_renewal`, calibrated: how long intentions persist is what separates "
+        "T2a from T2b). So the share of a group intending to leave "
         "equals the group's mean intention probability, an intervention that improves people's situation "
         "lowers intention at once and resignations from then on, and E13's conversions hold because people "
         f"who intend to leave now largely still do months later. {settled:.0%} of settled ARRS staff intend to "
