@@ -13,9 +13,10 @@ bench:          ## speed and memory figures
 	@scripts/bootstrap.sh
 	.venv/bin/python benchmarks/bench_model.py
 
-docs:           ## regenerate the generated documentation (parameter table)
+docs:           ## regenerate the generated documentation (parameter table, evidence table)
 	@scripts/bootstrap.sh
 	.venv/bin/pcnsim params --format markdown > docs/parameters.md
+	.venv/bin/python -m pcnsim.evidence > docs/evidence.md
 
 lint:
 	@scripts/bootstrap.sh test

@@ -363,19 +363,23 @@ DRIVERS = {
 
 
 def intention_drivers(model: PCNModel) -> dict[str, float]:
-    """Mean push of each driver on ARRS staff's log-odds of intending to leave (``leaving.intention``)."""
-    s, p = model.staff, model.params
+    """Mean push of each driver on ARRS staff's log-odds of intending to leave (``leaving.log_odds``), with
+    the model's own weights (network 0's)."""
+    from pcnsim.mechanisms.wellbeing import Weights
+
+    s = model.staff
+    w = Weights.of(model.params)
     ids = s.active_ids()
     ids = ids[model.roles.arrs[s.role[ids]]]
     if not len(ids):
         return {}
     return {
-        "isolation": p.w_isolation * float(np.mean(1 - s.belonging[ids])),
-        "support": p.w_supervision * float(np.mean(1 - s.support[ids])),
-        "discrepancy": p.w_discrepancy * float(np.mean(s.discrepancy[ids])),
-        "burnout": p.w_burnout * float(np.mean(s.burnout[ids])),
-        "pay": p.w_pay * float(np.mean(s.pay_gap[ids])),
-        "contagion": p.w_contagion * float(np.mean(s.contagion[ids])),
+        "isolation": float(w.w_isolation[0]) * float(np.mean(1 - s.belonging[ids])),
+        "support": float(w.w_supervision[0]) * float(np.mean(1 - s.support[ids])),
+        "discrepancy": float(w.w_discrepancy[0]) * float(np.mean(s.discrepancy[ids])),
+        "burnout": float(w.w_burnout[0]) * float(np.mean(s.burnout[ids])),
+        "pay": float(w.w_pay[0]) * float(np.mean(s.pay_gap[ids])),
+        "contagion": float(w.w_contagion[0]) * float(np.mean(s.contagion[ids])),
     }
 
 

@@ -5,7 +5,7 @@ Scenario files select it with ``[population] kind = "england"``; from Python, ``
 fewer gives a smaller sample drawn from the same distributions, e.g. for tests), ``seed`` (default 2020:
 the population is fixed structure, separate from the model's ``rng``) and ``copies``.
 
-What is drawn, and from which evidence (``shared/EVIDENCE.md``)
+What is drawn, and from which evidence (rows of the evidence table, :mod:`pcnsim.evidence`)
 ------------------------------------------------------------------
 practices per network (E1)
     mean 5.4 (6,758 practices in 1,250 networks), range 1 to 33, 34 single-practice networks (2.7%), 77 with

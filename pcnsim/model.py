@@ -33,10 +33,8 @@ from pcnsim.params import Params
 from pcnsim.population import Population, single_network
 from pcnsim.results import Recorder, week_sums
 from pcnsim.roles import GP, N_ROLES, NURSE, RoleArrays
-from pcnsim.state import StaffArrays
+from pcnsim.state import RESIGNATION, StaffArrays
 
-NEW_STARTER_BELONGING = 0.3  # assumption: a new starter arrives with no ties and a little goodwill
-NEW_STARTER_DISCREPANCY = 1.5  # assumption (E27): new starters are "retrofitted", 1.5 x the network level
 LARGE_MODEL_STAFF = 10_000  # models at least this large tune malloc (see _keep_freed_memory)
 BURN_IN_WEEKS = 26  # initialisation: weeks of contact (no turnover) so that core teams start with ties
 
@@ -141,9 +139,17 @@ class PCNModel(mesa.Model):
         pop = self.pop
         self.n_networks = pop.n_networks
         self.n_practices = pop.n_practice_total
-        # network state (interventions may move vision and clarity over months)
+        # network state (interventions may move vision and clarity over months; they fade back without upkeep)
         self.vision = pop.net_vision.astype(np.float64).copy()
         self.clarity = pop.net_clarity.astype(np.float64).copy()
+        # the weights of the wellbeing pass, per network (outside and during the pandemic)
+        self._weights = {pan: wb.Weights.of(p, pan, pop.n_networks) for pan in (False, True)}
+        # lever-free exits: cumulative weekly hazards per role (retirement, relocation, end of post; E28, E29)
+        arrs = self.roles.arrs
+        self._exit_hazards = lv.exit_hazards(
+            lv.weekly_hazard(p.retirement_rate * np.where(arrs, p.arrs_retirement_factor, 1.0)),
+            lv.weekly_hazard(np.full(N_ROLES, p.relocation_rate)),
+            lv.weekly_hazard(np.where(arrs, p.fixed_term_end_rate, 0.0)))
         self.net_first = pop.net_first_practice.astype(np.int64)
         self.net_n_prac = pop.net_n_practices.astype(np.int64)
 
@@ -153,11 +159,12 @@ class PCNModel(mesa.Model):
         n_core = len(pop.core_role)
         prac = pop.core_practice
         net = pop.prac_network[prac]
+        propensity, affiliation = lv.draw_personal(self._rng_person, n_core)
         ids = self.staff.add(
             n_core, network=net, practice=prac, role=pop.core_role, fte=pop.core_fte,
             split_first=prac - pop.net_first_practice[net], split_n=1, has_base=True,
             hire_week=-self._rng_init.integers(0, 520, n_core), belonging=0.5,
-            propensity=lv.draw_propensity(self._rng_person, n_core),
+            propensity=propensity, affiliation=affiliation,
         )
         self._add_agents(ids)
         self._first_hire_week = int(self.staff.hire_week[ids].min(initial=0))  # (later hires: week >= 0)
@@ -305,11 +312,11 @@ class PCNModel(mesa.Model):
                             min(1.0, p.tie_gain * lev.mixing_gain)))
         n_encounters = 0
         for src, dst, gain in batches:
-            ties_.reinforce(s.tie_j, s.tie_w, src, dst, gain, s.tie_same, s.role)
+            ties_.reinforce(s.tie_j, s.tie_w, src, dst, gain, s.role)
             n_encounters += len(src)
         # decay (rows of people who left hold no ties), and the tie sums belonging and peer support read
         rate = p.tie_decay + p.heavy_remote_decay * (remote > p.heavy_remote_threshold)
-        strength, same_strength = ties_.decay_and_strength(s.tie_j, s.tie_w, ids, rate, s.tie_same)
+        strength, same_strength = ties_.decay_and_strength(s.tie_j, s.tie_w, ids, rate)
         return {"role": role, "net": net, "remote": remote, "split": split, "base": base, "fte": fte,
                 "encounters": n_encounters,
                 "strength": strength, "same_strength": same_strength}
@@ -318,7 +325,10 @@ class PCNModel(mesa.Model):
     def _wellbeing(self, ids: np.ndarray, lev: Levers, ctx: dict[str, Any], renew: bool = True) -> None:
         p, s, R = self.params, self.staff, self.roles
         role, net, fte = ctx["role"], ctx["net"], ctx["fte"]
-        # network state moved by interventions (organisational development)
+        # network state: moved by interventions (organisational development), fading back without upkeep
+        fade = p.network_fade
+        self.vision += fade * (self.pop.net_vision - self.vision)
+        self.clarity += fade * (self.pop.net_clarity - self.clarity)
         if lev.vision_gain is not None:
             self.vision += lev.vision_gain * (1.0 - self.vision)
         if lev.clarity_gain is not None:
@@ -339,12 +349,14 @@ class PCNModel(mesa.Model):
         gap = fin.pay_gap(R.market_premium[None, :], self.pop.net_london[:, None], p.london_premium,
                           uplift[:, None], p.topup_share)
         self._pay_gap_nr = gap
-        if renew:  # personal propensities drawn anew (not during the burn-in)
-            s.propensity[ids] = lv.renew_propensity(self._rng_leave, s.propensity[ids], p.propensity_renewal)
+        if renew:  # personal propensities and affiliations drawn anew (not during the burn-in)
+            prop, aff = s.propensity[ids], s.affiliation[ids]
+            lv.renew_personal(self._rng_leave, prop, aff, p.propensity_renewal)
+            s.propensity[ids], s.affiliation[ids] = prop, aff
         sup_given, n_need, protected = wb.update(
             ids, role, net, fte, ctx["remote"], ctx["strength"], ctx["same_strength"], ctx["split"], ctx["base"],
             s, self.vision, self.clarity, cov, team_load, gap, is_arrs, need_per_fte, R.discrepancy,
-            wb.Weights.of(p, self.is_pandemic()),
+            self._weights[self.is_pandemic()],
             wb.PersonLevers(lev.protected_hours, lev.peer_bonus, lev.extra_load, lev.discrepancy_cut))
         self._sup_sessions = float((np.minimum(capacity, demand).sum() + protected) / p.hours_per_session)
         self._sup_coverage = sup_given / n_need if n_need else 1.0
@@ -366,12 +378,14 @@ class PCNModel(mesa.Model):
         s.notice_left[ids[on]] = notice[on] - 1
         leavers = ids[on & (notice - 1 <= 0)]
         stay = ids[~on]
-        res = lv.resign(self._rng_leave, s.intends[stay], lv.weekly_hazard(p.leave_if_intending),
-                        lv.weekly_hazard(p.leave_if_not_intending))
-        resigners = stay[res]
-        s.notice_left[resigners] = R.notice_weeks[s.role[resigners]]
-        self._resigned = len(resigners)
-        # leavers go; colleagues tied to them feel it (E23)
+        # lever-free exits (retirement, relocation, end of post) and resignations, from one uniform each
+        kind = lv.exits(self._rng_leave, s.role[stay], s.intends[stay], self._exit_hazards,
+                        float(lv.weekly_hazard(p.leave_if_intending)), float(lv.weekly_hazard(p.leave_if_not_intending)))
+        going = stay[kind > 0]
+        s.exit_kind[going] = kind[kind > 0]
+        s.notice_left[going] = R.notice_weeks[s.role[going]]
+        self._resigned = int((kind == RESIGNATION).sum())
+        # leavers go; colleagues lose their ties to them, and feel it if they resigned (E23)
         s.active[leavers] = False
         s.leave_week[leavers] = self.week
         left = np.zeros(s.capacity + 1, dtype=bool)
@@ -383,7 +397,10 @@ class PCNModel(mesa.Model):
         touched[s.network[leavers]] = True
         near = touched[net[stays]]
         exposure = np.zeros(len(remaining), dtype=s.tie_w.dtype)
-        exposure[near] = ties_.cut_leavers(s.tie_j, s.tie_w, remaining[near], left)
+        if len(leavers):
+            resigned = np.zeros(s.capacity + 1, dtype=bool)
+            resigned[leavers[s.exit_kind[leavers] == RESIGNATION]] = True
+            exposure[near] = ties_.cut_leavers(s.tie_j, s.tie_w, remaining[near], left, resigned)
         s.contagion[remaining] = s.contagion[remaining] * (1.0 - p.contagion_decay) + exposure
         s.tie_j[leavers] = -1
         s.tie_w[leavers] = 0.0
@@ -435,12 +452,13 @@ class PCNModel(mesa.Model):
         new_net, new_role = u // N_ROLES, u % N_ROLES
         n_prac = self.net_n_prac[new_net]
         first = rng.integers(0, np.maximum(n_prac, 1))
+        prop, aff = lv.draw_personal(self._rng_person, len(u))
         arrs_ids = s.add(
             len(u), network=new_net, role=new_role, fte=fte, split_first=first,
             split_n=np.minimum(p.practices_per_staff, n_prac), has_base=p.has_base,
             practice=self.net_first[new_net] + first, hire_week=self.week,
-            belonging=NEW_STARTER_BELONGING, propensity=lv.draw_propensity(self._rng_person, len(u)),
-            discrepancy=np.minimum(1.0, NEW_STARTER_DISCREPANCY * R.discrepancy[new_role] * (1 - self.clarity[new_net])),
+            belonging=p.new_starter_belonging, propensity=prop, affiliation=aff,
+            discrepancy=np.minimum(1.0, p.new_starter_discrepancy * R.discrepancy[new_role] * (1 - self.clarity[new_net])),
         )
         # core: practice x {GP, nurse} units
         cvac = self.core_est - chave
@@ -454,10 +472,11 @@ class PCNModel(mesa.Model):
                              cpost.ravel(), p.min_post_fte)
         cprac, crole = cu // 2, np.where(cu % 2 == 1, NURSE, GP)
         cnet = self.pop.prac_network[cprac]
+        cprop, caff = lv.draw_personal(self._rng_person, len(cu))
         core_ids = s.add(
             len(cu), network=cnet, role=crole, fte=cfte, split_first=cprac - self.net_first[cnet], split_n=1,
-            has_base=True, practice=cprac, hire_week=self.week, belonging=NEW_STARTER_BELONGING,
-            propensity=lv.draw_propensity(self._rng_person, len(cu)),
+            has_base=True, practice=cprac, hire_week=self.week, belonging=p.new_starter_belonging,
+            propensity=cprop, affiliation=caff,
         )
         joiners = np.concatenate([arrs_ids, core_ids])
         self._add_agents(joiners)

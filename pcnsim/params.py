@@ -1,7 +1,10 @@
 """One typed, validated source for every parameter of pcnsim.
 
-Each parameter carries its default, unit, bounds and evidence: a row id of ``shared/EVIDENCE.md`` (E1..E27,
-T1..T5), the word *assumption*, or *calibrated* (fitted to the named targets by ``pcnsim calibrate``).
+Each parameter carries its default, unit, bounds and evidence: a row id of the evidence table shipped with
+the package (:mod:`pcnsim.evidence`, ``docs/evidence.md``: E1..E37, T1..T7), the word *assumption*, *measured*
+(a scale the model's own runs give, checked by a test) or *calibrated* (fitted to the named targets by
+``pcnsim calibrate``). A row that gives a direction but no size supports the direction only: such a
+parameter says "(direction) + assumption (size)".
 The parameter table in ``docs/parameters.md`` and ``pcnsim params`` are generated from this module, so
 documentation cannot drift from code.
 
@@ -69,6 +72,7 @@ class Params(BaseModel):
     nurse_per_10k: float = P(3.89, 1.0, 8.0, "nurses per 10,000 patients", "E6, E2", "Practice nurse headcount per 10,000 patients (23,369 / 60.0m).", group="population")
     shared_vision: float = P(0.3, 0.0, 1.0, "index 0-1", "E27 + assumption", "Initial shared vision of the network (how far practices pull together).", group="population")
     role_clarity: float = P(0.3, 0.0, 1.0, "index 0-1", "E27 + assumption", "Initial understanding in the network of what each new role can offer.", group="population")
+    network_fade: float = P(0.01, 0.0, 0.1, "per week", "assumption", "Rate at which shared vision and role clarity fall back towards the network's starting level without upkeep (half-life about 69 weeks at 0.01).", group="population")
 
     # --- calendar ----------------------------------------------------------------------------------
     start_date: dt.date = P(dt.date(2019, 4, 1), None, None, "date", "E4, E7", "Date of week 0 (start of the 2019/20 financial year).", group="calendar")
@@ -79,12 +83,12 @@ class Params(BaseModel):
     vaccination_end: dt.date = P(dt.date(2022, 3, 31), None, None, "date", "E24 + assumption", "End of the networks' vaccination programme as their main task (after the winter 2021-22 booster campaign).", group="calendar")
 
     # --- money -------------------------------------------------------------------------------------
-    budget_2019: float = P(92.0, 0.0, 1000.0, "GBP million, England", "assumption", "National ARRS entitlement 2019/20 (one pharmacist at 70% and one link worker per PCN for 9 months; not in EVIDENCE.md).", group="money")
+    budget_2019: float = P(92.0, 0.0, 1000.0, "GBP million, England", "assumption", "National ARRS entitlement 2019/20 (one pharmacist at 70% and one link worker per PCN for 9 months; no row of the evidence table).", group="money")
     budget_2020: float = P(430.0, 0.0, 5000.0, "GBP million, England", "E7", "National ARRS entitlement 2020/21.", group="money")
     budget_2021: float = P(746.0, 0.0, 5000.0, "GBP million, England", "E7", "National ARRS entitlement 2021/22.", group="money")
     budget_2022: float = P(1020.0, 0.0, 5000.0, "GBP million, England", "E7", "National ARRS entitlement 2022/23.", group="money")
     budget_2023: float = P(1412.0, 0.0, 5000.0, "GBP million, England", "E7", "National ARRS entitlement 2023/24.", group="money")
-    budget_2024: float = P(1412.0, 0.0, 5000.0, "GBP million, England", "assumption", "National ARRS entitlement 2024/25 (held at 2023/24; not in EVIDENCE.md).", group="money")
+    budget_2024: float = P(1412.0, 0.0, 5000.0, "GBP million, England", "assumption", "National ARRS entitlement 2024/25 (held at 2023/24; no row of the evidence table).", group="money")
     budget_2025: float = P(1711.0, 0.0, 5000.0, "GBP million, England", "E7", "National ARRS entitlement 2025/26 and later years.", group="money")
     national_patients: float = P(60.025e6, 1e6, 1e8, "weighted patients", "E1, E2", "Weighted population of England that the entitlement is shared over (1,250 x 48,020).", group="money")
     planned_share: float = P(0.95, 0.1, 1.0, "share", "assumption", "Share of the allocation networks plan posts against (headroom for pay drift).", group="money")
@@ -111,41 +115,53 @@ class Params(BaseModel):
     virtual_contact_factor: float = P(0.3, 0.0, 1.0, "ratio", "E21 + assumption", "Remote encounters per remote day, and their tie gain, relative to on-site ones.", group="ties")
 
     # --- belonging ---------------------------------------------------------------------------------
-    belonging_tie_scale: float = P(2.0, 0.1, 20.0, "tie strength", "E22 + assumption", "Sum of ties into the team at which embeddedness reaches 63% of its maximum.", group="belonging")
-    belonging_dilution: float = P(0.06, 0.0, 0.3, "per extra practice", "E19 + assumption", "Loss of belonging for each practice beyond the first that one is split across.", group="belonging")
-    belonging_base_bonus: float = P(0.1, 0.0, 0.5, "index", "E19 + assumption", "Belonging gained from having a base practice.", group="belonging")
-    belonging_vision_weight: float = P(0.2, 0.0, 1.0, "index", "E24, E27 + assumption", "Weight of the network's shared vision in belonging.", group="belonging")
+    belonging_tie_half: float = P(5.0, 0.5, 30.0, "tie strength", "E22 (direction) + assumption (size)", "Sum of tie strengths at which embeddedness is one half: near settled ARRS staff's ties, so that belonging responds over the range they occupy.", group="belonging")
+    belonging_dilution: float = P(0.0, 0.0, 0.1, "per extra practice", "E19 (direction) + assumption (size)", "Direct loss of belonging per practice beyond the first, over and above what the split does to contact and ties (default none: the split acts through ties).", group="belonging")
+    belonging_base_bonus: float = P(0.0, 0.0, 0.2, "index", "E19 (direction) + assumption (size)", "Direct gain of belonging from having a base practice, over and above what it does to contact and ties (default none).", group="belonging")
+    belonging_vision_weight: float = P(0.2, 0.0, 1.0, "share of belonging", "E24, E27 (direction) + assumption (size)", "Weight of the network's shared vision in belonging (the rest: embeddedness through ties).", group="belonging")
     belonging_rate: float = P(0.1, 0.01, 1.0, "per week", "assumption", "Rate at which belonging moves towards its current target.", group="belonging")
+    belonging_explained_share: float = P(0.12, 0.02, 1.0, "share of variance", "assumption", "Share of the variance of belonging that working arrangements (ties, shared vision) explain, before selection by leaving; the rest is personal (affiliation drawn at hire, SD belonging_structural_sd x sqrt((1 - share) / share)).", group="belonging")
+    belonging_structural_sd: float = P(0.074, 0.005, 0.5, "index", "measured", "SD of the part of belonging that working arrangements explain (belonging minus its personal part) among settled ARRS staff (a year or more in post, April 2022 to March 2024, default scenario); sets the personal part's SD with belonging_explained_share. A test re-measures it.", group="belonging")
+    belonging_sd_settled: float = P(0.205, 0.01, 0.5, "index", "measured", "SD of belonging among settled ARRS staff (as belonging_structural_sd, both parts together): the SD over which E15's odds ratio applies. A test re-measures it.", group="belonging")
+    new_starter_belonging: float = P(0.3, 0.0, 1.0, "index", "E27 + assumption", "Belonging of a new starter, who arrives with no ties.", group="belonging")
 
     # --- support -----------------------------------------------------------------------------------
     gp_supervision_sessions: float = P(2.49, 0.0, 20.0, "GP sessions per network-week", "E17", "GP time a network spends supervising and training ARRS staff.", group="support")
     hours_per_session: float = P(4.17, 3.0, 5.0, "hours", "assumption", "Length of a GP session (4 h 10 min).", group="support")
     supervision_need_scale: float = P(1.0, 0.0, 3.0, "multiplier", "E11, E17 + assumption", "Scales every role's supervision need (hours per FTE-week).", group="support")
-    peer_scale: float = P(1.5, 0.1, 20.0, "tie strength", "E16 + assumption", "Same-profession tie strength at which peer support reaches 63%.", group="support")
-    supervision_weight: float = P(0.6, 0.0, 1.0, "share", "E16 + assumption", "Weight of clinical supervision (vs peer support) in support, for roles that need supervision.", group="support")
+    peer_tie_half: float = P(1.5, 0.1, 20.0, "tie strength", "E16 (direction) + assumption (size)", "Same-profession tie strength (plus any peer-network bonus) at which peer support is one half.", group="support")
+    supervision_weight: float = P(0.6, 0.0, 1.0, "share", "E16 (direction) + assumption (size)", "Weight of clinical supervision (vs peer support) in support, for roles that need supervision.", group="support")
 
     # --- workload and burnout ----------------------------------------------------------------------
     baseline_strain: float = P(0.1, 0.0, 1.0, "load units", "assumption", "Load above a fully staffed establishment that every job carries.", group="workload")
     pandemic_workload: float = P(1.2, 1.0, 2.0, "multiplier", "assumption", "Workload multiplier during the pandemic.", group="workload")
     max_load: float = P(2.0, 1.0, 5.0, "multiplier", "assumption", "Cap on workload relative to a fully staffed establishment.", group="workload")
     burnout_rise: float = P(0.05, 0.0, 1.0, "per week per unit excess load", "assumption", "Growth of burnout under excess load.", group="workload")
-    burnout_recovery: float = P(0.03, 0.0, 0.5, "per week at full support", "E16 + assumption", "Recovery from burnout, proportional to support.", group="workload")
+    burnout_recovery: float = P(0.03, 0.0, 0.5, "per week at full support", "E16 (direction) + assumption (size)", "Recovery from burnout, proportional to support.", group="workload")
 
     # --- intention to leave and leaving -------------------------------------------------------------
-    intention_intercept: float = P(-2.11, -8.0, 2.0, "log-odds", "calibrated (T1, T2, T3)", "Log-odds of intending to leave within a year for a well-embedded, supported ARRS member.", group="leaving")
-    core_intention_offset: float = P(-0.5, -5.0, 3.0, "log-odds", "assumption", "Difference in baseline log-odds of intention for core staff (GPs, nurses).", group="leaving")
-    w_isolation: float = P(2.35, 0.0, 10.0, "log-odds per unit", "E15, E22", "Effect of isolation (1 - belonging): log(1.6) per SD of team climate, SD about 0.2.", group="leaving")
-    w_supervision: float = P(2.4, 0.0, 10.0, "log-odds per unit", "E11, E16 + calibrated (T1)", "Effect of lacking supervision and support (1 - support); identified by T1, which counts link workers intending to leave because of it.", group="leaving")
-    w_discrepancy: float = P(5.27, 0.0, 15.0, "log-odds per unit", "E12", "Effect of job discrepancy: OR 4.86 per 30 points of a 0-100 scale.", group="leaving")
-    w_burnout: float = P(1.5, 0.0, 10.0, "log-odds per unit", "E16 + assumption", "Effect of burnout.", group="leaving")
-    w_pay: float = P(3.0, 0.0, 20.0, "log-odds per unit pay gap", "E26 + assumption", "Effect of pay below the local market (relative gap).", group="leaving")
-    w_flexibility: float = P(0.4, 0.0, 3.0, "log-odds", "E20", "Reduction of intention from moderate remote working (full at the heavy-remote threshold).", group="leaving")
-    w_contagion: float = P(1.0, 0.0, 10.0, "log-odds per unit tie strength", "E23", "Effect of recently lost ties to colleagues who left.", group="leaving")
-    contagion_decay: float = P(0.05, 0.0, 1.0, "per week", "E23 + assumption", "Fading of the memory of colleagues who left.", group="leaving")
-    propensity_renewal: float = P(0.01, 0.0, 0.1, "per week", "assumption", "Chance per week that a person's personal propensity to leave (a logistic draw made at hire) is drawn anew: circumstances outside work change (about every two years).", group="leaving")
-    leave_if_intending: float = P(0.264, 0.0, 1.0, "per year", "E13 + calibrated (T1, T2, T3)", "Chance of resigning within 12 months while intending to leave.", group="leaving")
-    leave_if_not_intending: float = P(0.00829, 0.0, 0.2, "per year", "E13 + calibrated (T1, T2, T3)", "Chance of resigning within 12 months while not intending to leave.", group="leaving")
+    intention_intercept: float = P(-4.18, -8.0, 2.0, "log-odds", "calibrated (T1, T2, T3, T6)", "Log-odds of intending to leave within a year for an ARRS member with full belonging and support and no discrepancy, burnout or pay gap.", group="leaving")
+    core_intention_offset: float = P(1.11, -5.0, 3.0, "log-odds", "calibrated (T7b)", "Difference in baseline log-odds of intention for core staff (GPs, nurses).", group="leaving")
+    isolation_or_per_sd: float = P(1.6, 1.0, 3.0, "odds ratio per SD", "E15", "Odds ratio of intending to leave per SD of isolation (1 - belonging) among settled staff (E15: 1.6 per SD of worse team climate, 95% CI 1.4-1.8); the SD is belonging's own among settled ARRS staff (belonging_sd_settled).", group="leaving")
+    w_supervision: float = P(1.75, 0.0, 10.0, "log-odds per unit", "E11, E16 (direction) + calibrated (T1)", "Effect of lacking supervision and support (1 - support); identified by T1, which counts link workers intending to leave because of it.", group="leaving")
+    discrepancy_or_per_30: float = P(4.86, 1.0, 10.0, "odds ratio per 30 points", "E12", "Odds ratio of intending to leave per 30 points of E12's job-discrepancy scale.", group="leaving")
+    discrepancy_points: float = P(100.0, 30.0, 300.0, "scale points per unit", "assumption", "Points of E12's job-discrepancy scale per unit of the model's discrepancy (a share of time on other work: 100 reads the scale as percent of time).", group="leaving")
+    new_starter_discrepancy: float = P(1.5, 1.0, 3.0, "multiplier", "E27 + assumption", "Job discrepancy of a new starter relative to the network's level for the role (new starters are 'retrofitted').", group="leaving")
+    w_burnout: float = P(1.5, 0.0, 10.0, "log-odds per unit", "E16 (direction) + assumption (size)", "Effect of burnout.", group="leaving")
+    w_pay: float = P(3.0, 0.0, 20.0, "log-odds per unit pay gap", "E26 (direction) + assumption (size)", "Effect of pay below the local market (relative gap).", group="leaving")
+    w_flexibility: float = P(0.4, 0.0, 3.0, "log-odds", "E20 (direction) + assumption (size)", "Reduction of intention from moderate remote working (full at the heavy-remote threshold).", group="leaving")
+    w_contagion: float = P(1.0, 0.0, 10.0, "log-odds per unit tie strength", "E23 (direction) + assumption (size)", "Effect of ties recently lost to colleagues who resigned.", group="leaving")
+    contagion_decay: float = P(0.05, 0.0, 1.0, "per week", "E23 + assumption", "Fading of the memory of colleagues who resigned.", group="leaving")
+    propensity_renewal: float = P(0.00584, 0.0, 0.05, "per week", "calibrated (T2)", "Chance per week that a person's personal propensity to leave and affiliation (drawn at hire) are drawn anew: circumstances outside work change (about every four years at 0.005). It sets how long an intention persists, which E13's contrast between intenders and the rest (T2a, T2b) identifies.", group="leaving")
+    leave_if_intending: float = P(0.238, 0.0, 1.0, "per year", "E13 + calibrated (T2, T3, T6)", "Chance of resigning within 12 months while intending to leave.", group="leaving")
+    leave_if_not_intending: float = P(0.00389, 0.0, 0.1, "per year", "E13 + calibrated (T2, T3, T6)", "Chance of resigning within 12 months while not intending to leave.", group="leaving")
     discrepancy_rate: float = P(0.02, 0.0, 0.5, "per week", "assumption", "Rate at which a person's job discrepancy drifts to the network's level.", group="leaving")
+
+    # --- exits that no workplace lever touches ------------------------------------------------------
+    retirement_rate: float = P(0.02, 0.0, 0.1, "per year", "E28", "Chance a year of leaving at retirement age, core staff (E28: about 2% of nurses a year).", group="exits")
+    arrs_retirement_factor: float = P(0.5, 0.0, 1.0, "multiplier", "assumption", "Retirement rate of ARRS staff relative to core staff (a younger workforce).", group="exits")
+    relocation_rate: float = P(0.0144, 0.0, 0.1, "per year", "E28, E29", "Chance a year of leaving on relocation (E29: 3,342 relocations per 4,656 retirements, times E28's 2% retiring).", group="exits")
+    fixed_term_end_rate: float = P(0.0217, 0.0, 0.2, "per year", "E35 (direction) + calibrated (T7a)", "Chance a year that an ARRS post ends with its fixed-term or training contract (E35: a quarter of link workers were not on permanent contracts in 2023).", group="exits")
 
     # --- recruitment -------------------------------------------------------------------------------
     fill_rate: float = P(0.065, 0.0, 1.0, "per week per vacancy", "calibrated (T4, T5)", "Chance a vacant ARRS post of an ordinary role is filled this week.", group="recruitment")
@@ -357,8 +373,9 @@ def param_markdown() -> str:
         "# Parameters",
         "",
         "Generated from `pcnsim/params.py` by `pcnsim params --format markdown`; do not edit by hand.",
-        "Source: a row of `shared/EVIDENCE.md`, *assumption* (no source pins it down: a target for sensitivity",
-        "analysis), or *calibrated* (fitted to the named targets).",
+        "Source: a row of the evidence table ([evidence.md](evidence.md)), *assumption* (no source pins it down: a",
+        "target for sensitivity analysis), *measured* (a scale of the model's own, checked by a test) or",
+        "*calibrated* (fitted to the named targets). \"(direction) + assumption (size)\": the row gives a direction only.",
         "",
     ]
     for group, sub in df.groupby("group", sort=False):

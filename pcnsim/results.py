@@ -8,6 +8,10 @@ Definitions
 -----------
 annual leaver rate
     leavers / mean headcount / years simulated (NHS turnover convention, E14).
+leavers by kind
+    ``leavers_resignation`` (driven by intention: the only exits a workplace lever can change), and the
+    lever-free ``leavers_retirement``, ``leavers_relocation`` and ``leavers_end_of_post``;
+    ``lever_free_share`` is the share of leavers who left for a lever-free reason.
 12-month retention
     of the people in post 52 weeks before the end, the share still in post at the end (the NHS
     "stability index"); NaN for runs shorter than 52 weeks.
@@ -24,11 +28,14 @@ import pandas as pd
 
 from pcnsim._jit import njit
 from pcnsim.roles import N_ROLES, ROLE_KEYS, ROLES
+from pcnsim.state import EXIT_KINDS
 
 if TYPE_CHECKING:
     from pcnsim.model import PCNModel
 
-ROLE_METRICS = ("headcount", "fte", "joiners", "leavers", "intending", "belonging", "burnout")
+#: leavers by kind of exit (``pcnsim.state.EXIT_KINDS``): resignations, and the lever-free exits
+LEAVER_KINDS: dict[str, int] = {f"leavers_{k}": i for i, k in enumerate(EXIT_KINDS) if i > 0}
+ROLE_METRICS = ("headcount", "fte", "joiners", "leavers", *LEAVER_KINDS, "intending", "belonging", "burnout")
 NETWORK_COLUMNS = {
     "headcount": "headcount", "arrs_headcount": "arrs_headcount", "arrs_fte": "arrs_fte",
     "joiners": "joiners", "leavers": "leavers", "vacancies_fte": "vacancies_fte",
@@ -112,6 +119,9 @@ class Recorder:
         self.by_role["fte"].append(sums.fte)
         self.by_role["joiners"].append(np.bincount(s.role[joiners], minlength=N_ROLES))
         self.by_role["leavers"].append(np.bincount(s.role[leavers], minlength=N_ROLES))
+        kind = s.exit_kind[leavers]
+        for metric, k in LEAVER_KINDS.items():
+            self.by_role[metric].append(np.bincount(s.role[leavers[kind == k]], minlength=N_ROLES))
         self.by_role["intending"].append(sums.intending)
         self.by_role["belonging"].append(sums.belonging)
         self.by_role["burnout"].append(sums.burnout)
@@ -167,6 +177,7 @@ def _role_row(model: PCNModel, mask: np.ndarray, label: str) -> dict[str, Any]:
     hc = r.role_array("headcount")[:, mask].sum(axis=1) if weeks else np.zeros(1)
     joiners = int(r.role_array("joiners")[:, mask].sum()) if weeks else 0
     leavers = int(r.role_array("leavers")[:, mask].sum()) if weeks else 0
+    by_kind = {k: int(r.role_array(k)[:, mask].sum()) if weeks else 0 for k in LEAVER_KINDS}
     mean_hc = float(hc.mean()) if weeks else 0.0
     years = weeks / 52.0
     s = model.staff
@@ -179,6 +190,8 @@ def _role_row(model: PCNModel, mask: np.ndarray, label: str) -> dict[str, Any]:
         "fte_end": float(s.fte[here].sum()),
         "joiners": joiners,
         "leavers": leavers,
+        **by_kind,
+        "lever_free_share": (leavers - by_kind["leavers_resignation"]) / leavers if leavers else float("nan"),
         "annual_leaver_rate": leavers / mean_hc / years if (mean_hc > 0 and years > 0) else float("nan"),
         "retention_12m": retention_12m(model, mask),
         "intending_share": float(s.intends[here].mean()) if len(here) else float("nan"),
@@ -221,6 +234,7 @@ def summarise(model: PCNModel) -> dict[str, Any]:
         "arrs_retention_12m": arrs["retention_12m"],
         "arrs_annual_leaver_rate": arrs["annual_leaver_rate"],
         "arrs_intending_share": arrs["intending_share"],
+        "arrs_lever_free_share": arrs["lever_free_share"],
     }
     return {"roles": rows, "network": network, "years": years}
 

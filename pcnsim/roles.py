@@ -1,6 +1,6 @@
 """The role catalogue: every profession in the model, core and ARRS.
 
-Figures cite rows of ``shared/EVIDENCE.md``; anything else is marked as an assumption. The catalogue is
+Figures cite rows of the evidence table (:mod:`pcnsim.evidence`); anything else is marked as an assumption. The catalogue is
 data, not parameters: :mod:`pcnsim.params` holds the scalar knobs that scale it (supply, supervision
 demand, pay growth), so sensitivity analysis acts on a handful of well-defined multipliers.
 
@@ -107,7 +107,7 @@ CORE_ROLES = (GP, NURSE)
 
 
 # When each ARRS role became reimbursable (assumption, after the Network Contract DES specifications for
-# 2019/20 to 2021/22; not a row of EVIDENCE.md): clinical pharmacists and link workers from the scheme's
+# 2019/20 to 2021/22; no row of the evidence table): clinical pharmacists and link workers from the scheme's
 # start; physiotherapists, physician associates, pharmacy technicians, care coordinators and health and
 # wellbeing coaches from April 2020; nursing associates from October 2020; paramedics and mental health
 # practitioners from April 2021. Networks plan posts only in eligible roles (the E5 mix renormalised).

@@ -5,17 +5,19 @@ row (``active`` becomes False), so ids never move and histories (hire and leave 
 for the run summary. Each array has one extra element at the end, a *sentinel* row that is never active:
 empty tie slots hold partner id -1, so gathering ``attr[tie_j]`` reads the sentinel without a mask.
 
-Ties are stored per person in ``K`` slots (``tie_j`` partner ids, ``tie_w`` strengths): a fixed-width
-sparse adjacency (an ELL matrix), symmetric in practice because every encounter updates both ends.
-``tie_same`` flags the slots whose partner shares the person's profession (set when a tie is made; roles
-never change), so that peer support sums need no lookup of partners' roles.
+Ties are stored per person in ``K_TIES`` slots (``tie_j`` partner ids, ``tie_w`` strengths): a fixed-width
+sparse adjacency (an ELL matrix), symmetric in practice because every encounter updates both ends. The
+first ``K_SAME`` slots hold ties to colleagues of one's own profession (peers), the rest ties to other
+professions: each kind has capacity of its own, so meeting more colleagues of other professions never
+pushes out a peer tie, nor the reverse (roles never change, so a partner's slot kind is fixed).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-K_TIES = 16  # tie slots per person; a full slot table replaces its weakest tie
+K_TIES = 16  # tie slots per person (structural choice: speed and memory at national scale)
+K_SAME = 8  # of which for ties to one's own profession (the rest: other professions)
 
 FIELDS: dict[str, tuple[type, float | int | bool]] = {
     # identity and job
@@ -44,7 +46,14 @@ FIELDS: dict[str, tuple[type, float | int | bool]] = {
     "intends": (np.bool_, False),
     "propensity": (np.float32, 0.0),  # personal propensity to leave (standard logistic; drawn at hire)
     "pay_gap": (np.float32, 0.0),
+    "affiliation": (np.float32, 0.0),  # personal part of belonging (normal, drawn at hire; see belonging.py)
+    "exit_kind": (np.int8, 0),  # why a person on notice or gone leaves: see EXIT_KINDS
 }
+
+#: Kinds of exit (``exit_kind``): 0 none yet; 1 resignation (driven by intention, the only kind a workplace
+#: lever can change); 2 retirement, 3 relocation, 4 end of a fixed-term or training post (lever-free).
+EXIT_KINDS: tuple[str, ...] = ("none", "resignation", "retirement", "relocation", "end_of_post")
+RESIGNATION = 1
 
 
 class StaffArrays:
@@ -57,7 +66,6 @@ class StaffArrays:
             setattr(self, name, np.full(self.capacity + 1, fill, dtype=dtype))
         self.tie_j = np.full((self.capacity + 1, K_TIES), -1, dtype=np.int32)
         self.tie_w = np.zeros((self.capacity + 1, K_TIES), dtype=np.float32)
-        self.tie_same = np.zeros((self.capacity + 1, K_TIES), dtype=np.bool_)
 
     # ------------------------------------------------------------------------------------------
     def _grow(self, need: int) -> None:
@@ -71,11 +79,9 @@ class StaffArrays:
             setattr(self, name, arr)
         tj = np.full((new_cap + 1, K_TIES), -1, dtype=np.int32)
         tw = np.zeros((new_cap + 1, K_TIES), dtype=np.float32)
-        ts = np.zeros((new_cap + 1, K_TIES), dtype=np.bool_)
         tj[: self.n] = self.tie_j[: self.n]
         tw[: self.n] = self.tie_w[: self.n]
-        ts[: self.n] = self.tie_same[: self.n]
-        self.tie_j, self.tie_w, self.tie_same = tj, tw, ts
+        self.tie_j, self.tie_w = tj, tw
         self.capacity = new_cap
 
     def add(self, count: int, **values: np.ndarray | float | int | bool) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Calibration: target definitions, measures, the fit, the command, and the default scenario against T1-T5.
+"""Calibration: target definitions, measures, the fit, the command, and the default scenario against T1-T7.
 
 The last group (marked slow; it runs in CI) runs the default parameters over REPLICATES replicates in two
 processes (about 2-3 minutes on two cores) and checks that each target's median lies within tolerance, and
@@ -28,7 +28,7 @@ REPLICATES = 20
 # ---------------------------------------------------------------------------------------------- definitions
 def test_targets_are_well_formed():
     ids = [t.id for t in cal.TARGETS]
-    assert ids == ["T1", "T2a", "T2b", "T3", "T4a", "T4b", "T5"]
+    assert ids == ["T1", "T2a", "T2b", "T3", "T4a", "T4b", "T5", "T6", "T7a", "T7b"]
     for t in cal.TARGETS:
         assert t.lo < t.hi and t.lo <= t.published <= t.hi, t.id
         assert t.evidence and t.measure and t.tolerance_reason
@@ -37,6 +37,9 @@ def test_targets_are_well_formed():
     assert t2a.lo < 22 / 112 < t2a.hi and 0.10 < t2a.lo and t2a.hi < 0.30
     assert cal.TARGET_BY_ID["T3"].band and (cal.TARGET_BY_ID["T3"].lo, cal.TARGET_BY_ID["T3"].hi) == (0.10, 0.20)
     assert math.isclose(cal.TARGET_BY_ID["T4a"].published, 9.6, abs_tol=0.05)  # E4: 12,059 FTE / 1,250 PCNs
+    assert math.isclose(cal.TARGET_BY_ID["T6"].published, 112 / 491)  # E13's cohort
+    assert cal.TARGET_BY_ID["T7a"].band and cal.TARGET_BY_ID["T7a"].lo < (4_656 + 3_342) / (36_778 * 0.51) < 0.45  # E29
+    assert math.isclose(cal.TARGET_BY_ID["T7b"].published, 2 / 10.2)  # E28
 
 
 def test_loss_is_zero_at_the_published_values_and_grows_away_from_them():
@@ -45,8 +48,9 @@ def test_loss_is_zero_at_the_published_values_and_grows_away_from_them():
     t1 = cal.TARGET_BY_ID["T1"]
     edge = {**at, "T1": t1.hi}
     assert cal.target_loss(edge, ["T1"]) == pytest.approx(1.0)  # one half-tolerance away costs 1
-    # the T3 band is nearly flat inside and steep outside
-    assert cal.target_loss({"T3": 0.13}, ["T3"]) < 0.01
+    # the T3 band is nearly flat inside, costs 1 at 80% of the way to its edge, and is steep outside
+    assert cal.target_loss({"T3": 0.13}, ["T3"]) < 0.02
+    assert cal.target_loss({"T3": 0.11}, ["T3"]) == pytest.approx(1.0)
     assert cal.target_loss({"T3": 0.08}, ["T3"]) > 10 * cal.target_loss({"T3": 0.10}, ["T3"])
     assert cal.target_loss({"T3": float("nan")}, ["T3"]) >= 1e6
 

@@ -1,21 +1,25 @@
-"""The compiled passes over the staff against their definitions: the wellbeing pass
-(pcnsim/mechanisms/wellbeing.py) against its reference composed from the mechanisms' own NumPy functions (every
-field it writes, on random states, with and without the levers), and the team sums, FTE in post and week sums
-against the NumPy bincounts they replace (exactly: same sums, same order)."""
+"""The compiled passes over the staff: the wellbeing pass (pcnsim/mechanisms/wellbeing.py) composes the
+mechanisms' scalar formulas as documented (checked person by person, by calling the same formulas, on random
+states, with and without the levers: this checks the wiring, not a second copy of any formula), and the team
+sums, FTE in post and week sums against the NumPy bincounts they replace (exactly: same sums, same order)."""
 
 import numpy as np
 import pytest
 
+from pcnsim.mechanisms import belonging as bel
+from pcnsim.mechanisms import leaving as lv
+from pcnsim.mechanisms import support as sup
 from pcnsim.mechanisms import wellbeing as wb
+from pcnsim.mechanisms import workload as wl
 from pcnsim.params import Params
 from pcnsim.roles import N_ROLES, RoleArrays
 from pcnsim.state import StaffArrays
 
 WRITTEN = ("belonging", "supervision", "peer", "support", "load", "burnout", "discrepancy", "pay_gap",
-           "intention")
+           "intention", "intends")
 
 
-def _state(seed: int, n: int = 3000, n_net: int = 4):
+def _state(seed: int, n: int = 600, n_net: int = 4):
     rng = np.random.default_rng(seed)
     s = StaffArrays(capacity=n + 200)
     ids_all = s.add(n + 100, network=rng.integers(0, n_net, n + 100), role=rng.integers(0, N_ROLES, n + 100),
@@ -23,6 +27,7 @@ def _state(seed: int, n: int = 3000, n_net: int = 4):
     for f in ("belonging", "burnout", "discrepancy", "contagion"):
         getattr(s, f)[ids_all] = rng.uniform(0, 1, len(ids_all))
     s.propensity[ids_all] = rng.logistic(size=len(ids_all))
+    s.affiliation[ids_all] = rng.standard_normal(len(ids_all))
     ids = np.sort(rng.choice(ids_all, n, replace=False))  # some rows are not in post
     R = RoleArrays()
     args = dict(
@@ -33,8 +38,12 @@ def _state(seed: int, n: int = 3000, n_net: int = 4):
         vision=rng.uniform(0, 1, n_net), clarity=rng.uniform(0, 1, n_net), coverage=rng.uniform(0, 1, n_net),
         team_load=rng.uniform(1, 2, n_net * N_ROLES), pay_gap=rng.uniform(0, 0.3, (n_net, N_ROLES)),
         is_arrs=R.arrs, need_per_fte=R.supervision_need * 1.0, role_discrepancy=R.discrepancy,
-        w=wb.Weights.of(Params(), pandemic=bool(seed % 2)),
+        w=wb.Weights.of(Params(belonging_base_bonus=0.05, belonging_dilution=0.02), pandemic=bool(seed % 2),
+                        n_networks=n_net),
     )
+    # per-network weights that differ between networks: the pass must read each person's own network's
+    args["w"] = args["w"]._replace(w_supervision=rng.uniform(0.5, 3.0, n_net),
+                                   belonging_tie_half=rng.uniform(2.0, 8.0, n_net))
     levers = wb.PersonLevers(
         protected_hours=rng.uniform(0, 2, n + 201).astype(np.float32),
         peer_bonus=rng.uniform(0, 1, n + 201).astype(np.float32),
@@ -43,9 +52,41 @@ def _state(seed: int, n: int = 3000, n_net: int = 4):
     return s, args, levers
 
 
+def _expected(s0: StaffArrays, a: dict, lev: wb.PersonLevers, p: int) -> dict[str, float]:
+    """Person ``p`` of ``a["ids"]``, composed from the mechanisms' formulas as documented in wellbeing.py."""
+    i, r, g, w = a["ids"][p], a["role"][p], a["net"][p], a["w"]
+
+    def lv_of(x):  # noqa: ANN001, ANN202
+        return 0.0 if x is None else float(x[i])
+
+    f32 = lambda x: float(np.float32(x))  # noqa: E731 (the staff arrays store single precision)
+    arrs = a["is_arrs"][r]
+    embed = bel.embeddedness(float(a["strength"][p]), w.belonging_tie_half[g])
+    tgt = bel.target(embed, a["vision"][g], float(s0.affiliation[i]), bool(a["base"][p]), int(a["split"][p]),
+                     w.belonging_vision_weight[g], w.belonging_personal_sd[g], w.belonging_base_bonus[g],
+                     w.belonging_dilution[g])
+    b = f32(bel.step(float(s0.belonging[i]), tgt, w.belonging_rate[g]))
+    need = a["need_per_fte"][r] * a["fte"][p] if arrs else 0.0
+    sv = sup.supervision(a["coverage"][g], need, lv_of(lev.protected_hours))
+    pr = sup.peer(float(a["same_strength"][p]) + lv_of(lev.peer_bonus), w.peer_tie_half[g])
+    su = f32(sup.combine(sv, pr, need > 0, w.supervision_weight[g]))
+    load = a["team_load"][g * N_ROLES + r]
+    bo = f32(wl.burnout_step(float(s0.burnout[i]), load, w.workload_multiplier[g], lv_of(lev.extra_load), su,
+                             w.baseline_strain[g], w.burnout_rise[g], w.burnout_recovery[g]))
+    d = f32(lv.discrepancy_step(float(s0.discrepancy[i]), a["role_discrepancy"][r], a["clarity"][g],
+                                lv_of(lev.discrepancy_cut), w.discrepancy_rate[g]))
+    pg = f32(a["pay_gap"][g, r] if arrs else 0.0)
+    z = lv.log_odds(w.intention_intercept[g] + (0.0 if arrs else w.core_intention_offset[g]), b, su, d, bo, pg,
+                    float(a["remote"][p]), float(s0.contagion[i]), w.w_isolation[g], w.w_supervision[g],
+                    w.w_discrepancy[g], w.w_burnout[g], w.w_pay[g], w.w_flexibility[g], w.w_contagion[g],
+                    w.heavy_remote_threshold[g])
+    return {"belonging": b, "supervision": sv, "peer": pr, "support": su, "load": load, "burnout": bo,
+            "discrepancy": d, "pay_gap": pg, "intention": lv.probability(z), "intends": z + s0.propensity[i] > 0}
+
+
 def _copy(s: StaffArrays) -> StaffArrays:
     c = StaffArrays(capacity=s.capacity)
-    for f in (*WRITTEN, "intends", "propensity", "contagion", "role", "network", "fte", "active"):
+    for f in (*WRITTEN, "propensity", "affiliation", "contagion", "role", "network", "fte", "active"):
         setattr(c, f, getattr(s, f).copy())
     c.n = s.n
     return c
@@ -53,26 +94,33 @@ def _copy(s: StaffArrays) -> StaffArrays:
 
 @pytest.mark.parametrize("with_levers", [False, True])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_compiled_pass_matches_the_reference(seed, with_levers):
+def test_the_pass_composes_the_mechanisms_formulas(seed, with_levers):
     s, args, levers = _state(seed)
     lev = levers if with_levers else wb.PersonLevers()
-    a, b = _copy(s), _copy(s)
-    out_k = wb.update(**{**args, "staff": a}, levers=lev)
-    out_r = wb.reference(**{**args, "staff": b}, levers=lev)
+    a = _copy(s)
+    out = wb.update(**{**args, "staff": a}, levers=lev)
     ids = args["ids"]
-    for f in WRITTEN:
-        np.testing.assert_allclose(getattr(a, f)[ids], getattr(b, f)[ids], rtol=2e-6, atol=2e-6, err_msg=f)
-    # intends: the same but where log-odds plus propensity is within rounding of zero
-    differ = a.intends[ids] != b.intends[ids]
-    assert differ.sum() <= 2
+    for p in np.random.default_rng(seed).choice(len(ids), 150, replace=False):
+        want = _expected(s, args, lev, p)
+        for f, v in want.items():
+            assert getattr(a, f)[ids[p]] == pytest.approx(v, rel=1e-5, abs=1e-6), (f, p)
     assert a.intends[ids].mean() > 0.05 and (~a.intends[ids]).mean() > 0.05  # both outcomes exercised
-    np.testing.assert_allclose(out_k[0], out_r[0], rtol=1e-9)
-    assert out_k[1] == out_r[1] > 0
-    np.testing.assert_allclose(out_k[2], out_r[2], rtol=1e-9)
-    assert (out_k[2] > 0) == with_levers
+    needs = args["is_arrs"][args["role"]]
+    assert out[1] == needs.sum() > 0 and out[0] == pytest.approx(float(a.supervision[ids][needs].astype(np.float64).sum()), rel=1e-6)
+    assert (out[2] > 0) == with_levers
     rest = np.setdiff1d(np.arange(s.n), ids)  # people not passed are untouched
     for f in WRITTEN:
         np.testing.assert_array_equal(getattr(a, f)[rest], getattr(s, f)[rest], err_msg=f)
+
+
+def test_the_weights_carry_the_evidence_on_the_model_scale():
+    p = Params()
+    w = wb.Weights.of(p, n_networks=3)
+    assert w.w_isolation == pytest.approx(np.full(3, np.log(p.isolation_or_per_sd) / p.belonging_sd_settled))  # E15
+    assert w.w_discrepancy == pytest.approx(np.full(3, np.log(4.86) * 100 / 30))  # E12: per 30 points
+    share = p.belonging_structural_sd ** 2 / (w.belonging_personal_sd ** 2 + p.belonging_structural_sd ** 2)
+    assert share == pytest.approx(np.full(3, p.belonging_explained_share))
+    assert (wb.Weights.of(p, pandemic=True).workload_multiplier == p.pandemic_workload).all()
 
 
 def test_team_sums_are_the_bincounts():

@@ -1,6 +1,6 @@
 """The synthetic England (pcnsim.england), results by place (pcnsim.geography) and `pcnsim bench`.
 
-The population is checked against the published figures it is drawn from (EVIDENCE.md E1-E3, E6, E26), not
+The population is checked against the published figures it is drawn from (evidence rows E1-E3, E6, E26), not
 against values copied from a run. Differences between places are checked to come from the mechanisms: they
 appear with the default parameters and vanish when the mechanism behind them is switched off, on the same
 population and seed (common random numbers).

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
-SCRIPTS = sorted(p for p in EXPERIMENTS.glob("*.py") if not p.name.startswith("_"))
+SCRIPTS = sorted(p for p in EXPERIMENTS.glob("*.py") if not p.name.startswith("_") and p.stem != "all_interventions")
 
 
 def _load(path: Path):
@@ -36,3 +36,20 @@ def test_experiment_runs_in_quick_mode(script, tmp_path):
     diffs = pd.read_csv(out / "differences.csv")
     assert set(diffs["scenario"]) == set(cmp.names[1:])
     assert (out / "timeseries.png").stat().st_size > 0 and (out / "forest.png").stat().st_size > 0
+
+
+def test_all_interventions_ranks_every_intervention_in_quick_mode(tmp_path):
+    """The ranking of all ten interventions: one row each, nine against the default baseline and London
+    weighting against a London baseline, with the comparisons' own tables beside it."""
+    import pcnsim.interventions as I
+
+    mod = _load(EXPERIMENTS / "all_interventions.py")
+    assert all(Path(s).exists() for s in (*mod.DEFAULT_ARMS, *mod.LONDON_ARMS))
+    out = tmp_path / "all"
+    table = mod.main(["--quick", "--quiet", "--out", str(out)])
+    assert len(table) == len(I.REGISTRY) == 10
+    assert (table["baseline"] == "london").sum() == 1
+    assert list(table["leavers"]) == sorted(table["leavers"])  # ranked, most leavers avoided first
+    assert (out / "ranking.md").read_text().count("\n| ") >= 11
+    for sub in ("default_network", "london_network"):
+        assert (out / sub / "differences.csv").exists()

@@ -73,9 +73,10 @@ def _outcomes(seed: int, params: tuple, keys: tuple[str, ...], copies: int, week
     return out
 
 
-def diffs(iv: I.Intervention, params: tuple = MATURE, base: tuple = (), **kw: int) -> dict[str, np.ndarray]:
+def diffs(iv: I.Intervention, params: tuple = MATURE, base: tuple = (), seeds: tuple[int, ...] = SEEDS,
+          **kw: int) -> dict[str, np.ndarray]:
     """Paired differences (with minus without ``iv``) per seed, for every outcome."""
-    rows = [(outcomes(sd, params, (*base, iv), **kw), outcomes(sd, params, base, **kw)) for sd in SEEDS]
+    rows = [(outcomes(sd, params, (*base, iv), **kw), outcomes(sd, params, base, **kw)) for sd in seeds]
     return {k: np.array([a[k] - b[k] for a, b in rows]) for k in rows[0][0]}
 
 

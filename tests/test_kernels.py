@@ -6,7 +6,7 @@ import pytest
 
 from pcnsim.mechanisms import presence as pres
 from pcnsim.mechanisms import ties as ties_
-from pcnsim.state import K_TIES
+from pcnsim.state import K_SAME, K_TIES
 
 GAIN = 0.15
 
@@ -21,90 +21,135 @@ def _f32(x: float) -> np.float32:
 
 
 # ---------------------------------------------------------------------------------------------- tie updates
+# Slot layout: the first K_SAME slots of a row hold ties to one's own profession, the rest other professions.
+SAME = np.zeros(64, dtype=np.int16)  # everyone of one profession: ties in slots 0..K_SAME-1
+OTHER = np.arange(64, dtype=np.int16)  # everyone of a profession of their own: slots K_SAME..K_TIES-1
+
+
 def test_an_encounter_moves_both_ends_towards_one():
     tj, tw = _tables(3)
     tj[0, 3], tw[0, 3] = 1, 0.5  # an existing tie 0-1 (slot 3 for 0, slot 0 for 1)
     tj[1, 0], tw[1, 0] = 0, 0.5
-    ties_.reinforce(tj, tw, np.array([0]), np.array([1]), GAIN)
+    ties_.reinforce(tj, tw, np.array([0]), np.array([1]), GAIN, SAME)
     expected = _f32(0.5 + GAIN * (1 - 0.5))  # 0.575
     assert tw[0, 3] == expected and tw[1, 0] == expected
     assert tj[0, 3] == 1 and tj[1, 0] == 0
     assert (tw[0, [0, 1, 2, *range(4, K_TIES)]] == 0).all()  # no other slot touched
 
 
-def test_a_new_tie_takes_the_first_empty_slot():
+def test_a_new_tie_takes_the_first_empty_slot_of_its_kind():
     tj, tw = _tables(3)
     tj[0, :2], tw[0, :2] = [5, 6], [0.4, 0.3]  # (ids 5, 6 need no rows here: only row 0 and 2 are read)
-    ties_.reinforce(tj, tw, np.array([0]), np.array([2]), GAIN)
+    ties_.reinforce(tj, tw, np.array([0]), np.array([2]), GAIN, SAME)
     assert tj[0, 2] == 2 and tw[0, 2] == _f32(GAIN)
     assert tj[2, 0] == 0 and tw[2, 0] == _f32(GAIN)
     assert list(tj[0, :2]) == [5, 6] and list(tw[0, :2]) == [_f32(0.4), _f32(0.3)]
+    tj, tw = _tables(3)
+    ties_.reinforce(tj, tw, np.array([0]), np.array([2]), GAIN, OTHER)  # different professions
+    assert tj[0, K_SAME] == 2 and tj[2, K_SAME] == 0 and (tj[:, :K_SAME] == -1).all()
 
 
-def test_a_new_tie_replaces_the_weakest_when_slots_are_full():
+def test_a_new_tie_replaces_the_weakest_of_its_kind_only_if_weaker():
     tj, tw = _tables(40)
-    tj[0] = np.arange(10, 10 + K_TIES)
-    tw[0] = np.linspace(0.9, 0.5, K_TIES)
-    tw[0, 7] = 0.05  # the weakest
-    tw[0, 11] = 0.05  # equal weakest, later: the first is replaced
-    ties_.reinforce(tj, tw, np.array([0]), np.array([3]), GAIN)
-    assert tj[0, 7] == 3 and tw[0, 7] == _f32(GAIN)
-    assert tj[0, 11] == 21 and tw[0, 11] == _f32(0.05)
+    tj[0, :K_SAME] = np.arange(10, 10 + K_SAME)
+    tw[0, :K_SAME] = np.linspace(0.9, 0.5, K_SAME)
+    tw[0, 3] = 0.05  # the weakest
+    tw[0, 6] = 0.05  # equal weakest, later: the first is replaced
+    ties_.reinforce(tj, tw, np.array([0]), np.array([3]), GAIN, SAME)
+    assert tj[0, 3] == 3 and tw[0, 3] == _f32(GAIN)
+    assert tj[0, 6] == 16 and tw[0, 6] == _f32(0.05)
     assert tj[3, 0] == 0 and tw[3, 0] == _f32(GAIN)
+    # every tie of the kind stronger than a new one would be: no tie is made for that person
+    tw[0, :K_SAME] = 0.4
+    before = (tj[0].copy(), tw[0].copy())
+    ties_.reinforce(tj, tw, np.array([0]), np.array([4]), GAIN, SAME)
+    assert (tj[0] == before[0]).all() and (tw[0] == before[1]).all()
+    assert tj[4, 0] == 0 and tw[4, 0] == _f32(GAIN), "the other end, with room, makes the tie"
 
 
-def test_new_ties_record_whether_the_pair_share_a_profession():
-    tj, tw = _tables(4)
-    same = np.zeros_like(tj, dtype=bool)
-    role = np.array([2, 2, 5, 2, -1], dtype=np.int16)
-    ties_.reinforce(tj, tw, np.array([0, 0, 3]), np.array([1, 2, 2]), GAIN, same, role)
-    assert list(tj[0, :2]) == [1, 2] and list(same[0, :2]) == [True, False]
-    assert list(tj[2, :2]) == [0, 3] and not same[2, :2].any()
-    assert tj[3, 0] == 2 and not same[3, 0] and tj[1, 0] == 0 and same[1, 0]
-    with pytest.raises(ValueError):
-        ties_.reinforce(tj, tw, np.array([0]), np.array([1]), GAIN, same)  # flags need the roles
+def test_meeting_other_professions_never_touches_peer_ties():
+    """Any number of encounters with other professions leaves every peer slot as it was; and no encounter
+    lowers anyone's tie sums (a tie is replaced only by a stronger one)."""
+    rng = np.random.default_rng(4)
+    n = 60
+    role = rng.integers(0, 4, n + 1).astype(np.int16)
+    tj, tw = _tables(n)
+    src, dst = rng.integers(0, n, 4000), rng.integers(0, n, 4000)
+    keep = src != dst
+    ties_.reinforce(tj, tw, src[keep], dst[keep], GAIN, role)  # a settled table, both kinds full
+    assert (tj[:n, :K_SAME] >= 0).mean() > 0.9 and (tj[:n, K_SAME:] >= 0).mean() > 0.9
+    assert ((role[np.maximum(tj[:n, :K_SAME], 0)] == role[:n, None]) | (tj[:n, :K_SAME] < 0)).all()
+    assert ((role[np.maximum(tj[:n, K_SAME:], 0)] != role[:n, None]) | (tj[:n, K_SAME:] < 0)).all()
+    peers = tj[:, :K_SAME].copy(), tw[:, :K_SAME].copy()
+    sums = tw.sum(axis=1)
+    a, b = rng.integers(0, n, 3000), rng.integers(0, n, 3000)
+    cross = role[a] != role[b]
+    ties_.reinforce(tj, tw, a[cross], b[cross], GAIN, role)
+    assert (tj[:, :K_SAME] == peers[0]).all() and (tw[:, :K_SAME] == peers[1]).all()
+    assert (tw.sum(axis=1) >= sums - 1e-6).all()
+    sums = tw.sum(axis=1)
+    same = (role[a] == role[b]) & (a != b)
+    ties_.reinforce(tj, tw, a[same], b[same], GAIN, role)
+    assert (tw.sum(axis=1) >= sums - 1e-6).all()
 
 
-def test_a_model_keeps_the_profession_flags_of_its_ties():
+def test_a_model_keeps_peer_ties_in_the_peer_slots():
     from tests.helpers import run
 
     m = run(3, weeks=60, copies=2)
     s = m.staff
-    tj, held = s.tie_j[: s.n], s.tie_j[: s.n] >= 0
+    tj = s.tie_j[: s.n]
+    held = tj >= 0
     assert held.sum() > 500
-    assert (s.tie_same[: s.n][held] == (s.role[tj] == s.role[: s.n, None])[held]).all()
+    same = s.role[np.maximum(tj, 0)] == s.role[: s.n, None]
+    assert (same[:, :K_SAME][held[:, :K_SAME]]).all() and not (same[:, K_SAME:][held[:, K_SAME:]]).any()
     ids = s.active_ids()
     assert np.allclose(ties_.same_role_strength(s.tie_j, s.tie_w, s.role, ids),
-                       (s.tie_w[ids] * s.tie_same[ids]).sum(axis=1), atol=1e-5)
+                       s.tie_w[ids, :K_SAME].sum(axis=1), atol=1e-5)
 
 
 def test_encounters_are_applied_one_at_a_time():
     # two encounters of one pair in one batch both count: 1 - (1 - gain)^2 (a batch update would give gain)
     tj, tw = _tables(2)
-    ties_.reinforce(tj, tw, np.array([0, 1]), np.array([1, 0]), GAIN)
+    ties_.reinforce(tj, tw, np.array([0, 1]), np.array([1, 0]), GAIN, SAME)
     two = _f32(GAIN + GAIN * (1 - GAIN))
     assert tw[0, 0] == pytest.approx(two, abs=1e-7) and tw[1, 0] == pytest.approx(two, abs=1e-7)
     assert (tj[0, 1:] == -1).all() and (tj[1, 1:] == -1).all()  # one slot each
     # a person meeting two new colleagues with one free slot: the first takes it, the second replaces the
     # weakest (which, after the first update, is no longer the new tie if that is stronger)
     tj, tw = _tables(40)
-    tj[0, :-1] = np.arange(10, 10 + K_TIES - 1)
-    tw[0, :-1] = 0.5
+    tj[0, : K_SAME - 1] = np.arange(10, 10 + K_SAME - 1)
+    tw[0, : K_SAME - 1] = 0.5
     tw[0, 4] = 0.1
-    ties_.reinforce(tj, tw, np.array([0, 0]), np.array([1, 2]), GAIN)
-    assert tj[0, K_TIES - 1] == 1 and tw[0, K_TIES - 1] == _f32(GAIN)  # the empty slot
+    ties_.reinforce(tj, tw, np.array([0, 0]), np.array([1, 2]), GAIN, SAME)
+    assert tj[0, K_SAME - 1] == 1 and tw[0, K_SAME - 1] == _f32(GAIN)  # the empty slot
     assert tj[0, 4] == 2 and tw[0, 4] == _f32(GAIN)  # the weakest (0.1 < 0.15) was replaced next
+
+
+def test_the_unrolled_and_generic_slot_searches_agree():
+    rng = np.random.default_rng(8)
+    n = 80
+    role = rng.integers(0, 3, n + 1).astype(np.int16)
+    src, dst = rng.integers(0, n, 6000), rng.integers(0, n, 6000)
+    keep = src != dst
+    t16 = _tables(n)
+    ties_.reinforce(*t16, src[keep], dst[keep], GAIN, role)
+    t17 = _tables(n, k=K_TIES + 1)  # another width: the generic loop, with the same split point
+    ties_.reinforce(*t17, src[keep], dst[keep], GAIN, role, k_same=K_SAME)
+    assert (t16[0][:, :K_SAME] == t17[0][:, :K_SAME]).all() and (t16[1][:, :K_SAME] == t17[1][:, :K_SAME]).all()
 
 
 def test_decay_prunes_below_one_percent_and_sums_what_is_left():
     tj, tw = _tables(4, k=4)
     role = np.array([0, 0, 1, 1, -1], dtype=np.int16)  # the sentinel row has role -1
-    tj[0], tw[0] = [1, 2, 3, -1], [0.5, 0.0105, 0.2, 0.0]
+    tj[0], tw[0] = [1, 2, 3, -1], [0.5, 0.0105, 0.2, 0.0]  # slots 0-1 peers (k_same=2): 1 is a peer
+    tj[0, 1] = -1
+    tw[0, 1] = 0.0
+    tj[0, 3], tw[0, 3] = 2, 0.0105
     tj[1], tw[1] = [0, -1, -1, -1], [0.5, 0, 0, 0]
-    flags = (role[tj] == role[:, None]) & (tj >= 0)  # what reinforce keeps in tie_same
-    total, same = ties_.decay_and_strength(tj, tw, np.array([0, 1]), np.array([0.05, 0.1]), flags)
+    total, same = ties_.decay_and_strength(tj, tw, np.array([0, 1]), np.array([0.05, 0.1]), k_same=2)
     assert list(tj[0]) == [1, -1, 3, -1]  # 0.0105 x 0.95 = 0.009975 < 0.01: dropped
-    assert tw[0, 0] == _f32(_f32(0.5) * _f32(0.95)) and tw[0, 1] == 0 and tw[0, 2] == _f32(_f32(0.2) * _f32(0.95))
+    assert tw[0, 0] == _f32(_f32(0.5) * _f32(0.95)) and tw[0, 3] == 0 and tw[0, 2] == _f32(_f32(0.2) * _f32(0.95))
     assert tw[1, 0] == _f32(_f32(0.5) * _f32(0.9))
     assert total[0] == pytest.approx(0.475 + 0.19, abs=1e-6) and same[0] == pytest.approx(0.475, abs=1e-6)
     assert total[1] == pytest.approx(0.45, abs=1e-6) and same[1] == pytest.approx(0.45, abs=1e-6)
@@ -240,8 +285,8 @@ def test_same_generator_same_draws():
     assert len(sc) != len(sa) or (sc != sa).any() or (dc != da).any()
     ta, wa = _tables(len(ids))
     tb, wb = _tables(len(ids))
-    ties_.reinforce(ta, wa, sa, da, GAIN)
-    ties_.reinforce(tb, wb, sb, db, GAIN)
+    ties_.reinforce(ta, wa, sa, da, GAIN, role)
+    ties_.reinforce(tb, wb, sb, db, GAIN, role)
     assert (ta == tb).all() and (wa == wb).all()
 
 

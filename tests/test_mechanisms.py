@@ -32,13 +32,21 @@ def _mean_ties(m):
     return float(s.tie_w[ids].sum(axis=1).mean())
 
 
-def test_more_practices_per_person_lowers_belonging_and_raises_leaving():
+def test_more_practices_per_person_lowers_belonging_but_widens_peer_contact():
+    """Split across more practices, a person's contact is spread thin: weaker ties, less belonging (E19,
+    through contact alone: no direct term by default). But they meet more colleagues of their own profession
+    on site, so peer support rises: the two faces of the split, whose net effect on intention is small in
+    the default network (docs/ODD.md 7.3)."""
     d_bel = paired(lambda m: arrs_mean(m, "belonging_mean"), {"practices_per_staff": 1}, {"practices_per_staff": 5}, SEEDS, **BASE)
-    assert (d_bel < 0).all(), d_bel
-    d_int = paired(lambda m: arrs_mean(m, "intending_share"), {"practices_per_staff": 1}, {"practices_per_staff": 5}, SEEDS, **BASE)
-    assert d_int.mean() > 0.02, d_int
-    d_leave = paired(_leaver_rate, {"practices_per_staff": 1}, {"practices_per_staff": 5}, range(8), **BASE)
-    assert d_leave.mean() > 0, d_leave
+    assert (d_bel < -0.03).all(), d_bel
+
+    def peer(m):
+        s = m.staff
+        ids = s.active_ids()
+        return float(s.peer[ids[m.roles.arrs[s.role[ids]]]].mean())
+
+    d_peer = paired(peer, {"practices_per_staff": 1}, {"practices_per_staff": 5}, SEEDS, **BASE)
+    assert (d_peer > 0).all(), d_peer
 
 
 def test_base_practice_raises_belonging():
@@ -60,15 +68,25 @@ def test_heavy_remote_work_weakens_ties():
     assert (d < 0).all(), d
 
 
+def _z(**kw):
+    """Log-odds of intending to leave with everything at a middling value except ``kw``."""
+    base = dict(intercept=-1.0, belonging=0.5, support=0.5, discrepancy=0.1, burnout=0.2, pay_gap=0.0,
+                remote=0.0, contagion=0.0, w_isolation=2.0, w_supervision=1.0, w_discrepancy=5.0, w_burnout=1.5,
+                w_pay=3.0, w_flexibility=0.4, w_contagion=1.0, heavy_remote_threshold=0.5)
+    return lv.log_odds(**{**base, **kw})
+
+
 def test_moderate_remote_lowers_intention_through_flexibility():
-    p = lv.intention
-    common = dict(intercept=np.array([-1.0]), belonging=np.array([0.5]), support=np.array([0.5]),
-                  discrepancy=np.array([0.1]), burnout=np.array([0.2]), pay_gap=np.array([0.0]),
-                  contagion=np.array([0.0]), w_isolation=2.0, w_supervision=1.0, w_discrepancy=5.0,
-                  w_burnout=1.5, w_pay=3.0, w_flexibility=0.4, w_contagion=1.0, heavy_remote_threshold=0.5)
-    assert p(remote=np.array([0.3]), **common)[0] < p(remote=np.array([0.0]), **common)[0]
+    assert _z(remote=0.3) < _z(remote=0.0)
     # beyond the threshold, flexibility gives nothing more (the harm comes through ties)
-    assert p(remote=np.array([0.9]), **common)[0] == pytest.approx(p(remote=np.array([0.5]), **common)[0])
+    assert _z(remote=0.9) == pytest.approx(_z(remote=0.5))
+
+
+def test_intention_rises_with_every_harm_and_falls_with_belonging_and_support():
+    assert _z(belonging=0.8) < _z(belonging=0.4) and _z(support=0.9) < _z(support=0.3)
+    assert _z(discrepancy=0.3) > _z() and _z(burnout=0.6) > _z() and _z(pay_gap=0.2) > _z()
+    assert _z(contagion=0.8) > _z()
+    assert lv.probability(_z(belonging=0.8)) < lv.probability(_z(belonging=0.4))
 
 
 def test_silos_more_homophily_means_more_same_profession_ties():
@@ -82,20 +100,16 @@ def test_silos_more_homophily_means_more_same_profession_ties():
     assert (d > 0.1).all(), d
 
 
-def test_a_tied_colleague_leaving_raises_intention():
-    # mechanism level: losing a tie adds exposure, and contagion raises intention
+def test_a_tied_colleague_resigning_raises_intention_and_retiring_does_not():
+    # mechanism level: losing a tie to someone who resigned adds exposure, and contagion raises intention
     tie_j = np.array([[1, 2, -1], [0, -1, -1], [0, -1, -1], [-1, -1, -1]], dtype=np.int32)
     tie_w = np.array([[0.8, 0.3, 0], [0.8, 0, 0], [0.3, 0, 0], [0, 0, 0]], dtype=np.float32)
     left = np.array([False, True, False, False])  # person 1 leaves; last row is the sentinel
-    exposure = ties_.cut_leavers(tie_j, tie_w, np.array([0, 2]), left)
+    exposure = ties_.cut_leavers(tie_j.copy(), tie_w.copy(), np.array([0, 2]), left)
     assert exposure[0] == pytest.approx(0.8) and exposure[1] == 0
-    assert (tie_j[0] != 1).all()
-    base = dict(intercept=np.zeros(2), belonging=np.full(2, 0.5), support=np.full(2, 0.5), discrepancy=np.zeros(2),
-                burnout=np.zeros(2), pay_gap=np.zeros(2), remote=np.zeros(2), w_isolation=2.0, w_supervision=1.0,
-                w_discrepancy=5.0, w_burnout=1.5, w_pay=3.0, w_flexibility=0.4, w_contagion=1.0,
-                heavy_remote_threshold=0.5)
-    p = lv.intention(contagion=exposure, **base)
-    assert p[0] > p[1]
+    retired = ties_.cut_leavers(tie_j, tie_w, np.array([0, 2]), left, np.zeros(4, bool))  # (E23: job search)
+    assert (retired == 0).all() and (tie_j[0] != 1).all(), "the tie goes either way; only a resignation spreads"
+    assert _z(contagion=float(exposure[0])) > _z(contagion=float(exposure[1]))
 
 
 def test_contagion_weight_raises_leaving_in_the_model():
@@ -104,27 +118,33 @@ def test_contagion_weight_raises_leaving_in_the_model():
 
 
 def test_vacancies_raise_load_and_burnout_grows_under_load():
-    load = wl.team_load(np.array([0, 0, 1]), np.array([1.0, 0.0, 1.0]), np.array([2.0, 1.0]), 3.0)
-    assert load[0] == pytest.approx(2.0) and load[1] == pytest.approx(1.0)
-    b0 = np.array([0.2, 0.2])
-    b = wl.burnout(b0, np.array([1.0, 2.0]), 1.0, None, np.array([0.5, 0.5]), 0.1, 0.05, 0.03)
-    assert b[1] > b[0]
-    # more support, less burnout
-    b2 = wl.burnout(b0, np.array([2.0, 2.0]), 1.0, None, np.array([0.1, 0.9]), 0.1, 0.05, 0.03)
-    assert b2[1] < b2[0]
+    load = wl.load_of_teams(np.array([1.0, 0.0, 2.0]), np.array([2.0, 1.0, 1.0]), 3.0)
+    assert list(load) == [2.0, 1.0, 1.0]  # half staffed: double load; no one in post or overstaffed: 1
+    step = lambda load, support: wl.burnout_step(0.2, load, 1.0, 0.0, support, 0.1, 0.05, 0.03)  # noqa: E731
+    assert step(2.0, 0.5) > step(1.0, 0.5)
+    assert step(2.0, 0.9) < step(2.0, 0.1), "more support, less burnout"
+    assert 0.0 <= wl.burnout_step(0.99, 5.0, 2.0, 1.0, 0.0, 0.1, 1.0, 0.03) <= 1.0
 
 
 def test_supervision_coverage_and_support_are_monotone():
-    cov, demand = sup.coverage(np.array([0, 0, 1]), np.array([2.0, 2.0, 1.0]), 2, np.array([2.0, 4.0]))
-    assert cov[0] == pytest.approx(0.5) and cov[1] == pytest.approx(1.0)
-    s_lo = sup.combine(np.array([0.2]), np.array([0.5]), np.array([True]), 0.6)
-    s_hi = sup.combine(np.array([0.8]), np.array([0.5]), np.array([True]), 0.6)
-    assert s_hi > s_lo
+    cov = sup.coverage_of_demand(np.array([4.0, 2.0, 0.0]), np.array([2.0, 4.0, 1.0]))
+    assert list(cov) == [0.5, 1.0, 1.0]
+    assert sup.supervision(0.5, 2.0, 0.5) == pytest.approx(0.75) and sup.supervision(0.9, 2.0, 2.0) == 1.0
+    assert sup.supervision(0.0, 0.0, 0.0) == 1.0, "a role that needs no supervision lacks none"
+    assert sup.combine(0.8, 0.5, True, 0.6) > sup.combine(0.2, 0.5, True, 0.6)
+    assert sup.combine(0.2, 0.5, False, 0.6) == 0.5, "no need: support is peer support"
+    assert sup.peer(3.0, 1.5) > sup.peer(1.0, 1.5) > sup.peer(0.0, 1.5) == 0.0
+    assert sup.peer(1.5, 1.5) == pytest.approx(0.5)
 
 
-def test_belonging_dilution_and_base():
-    t = bel.target(np.full(3, 2.0), np.array([1, 5, 5]), np.array([False, False, True]), np.full(3, 0.3), 2.0, 0.06, 0.1, 0.2)
-    assert t[0] > t[1] and t[2] > t[1]
+def test_belonging_grows_with_ties_vision_and_affiliation_and_direct_terms_are_bounded():
+    t = lambda **kw: bel.target(**{**dict(embed=0.5, vision=0.3, affiliation=0.0, base=False, practices=3,  # noqa: E731
+                                          vision_weight=0.2, personal_sd=0.2, base_bonus=0.0, dilution=0.0), **kw})
+    assert t(embed=0.7) > t() and t(vision=0.8) > t() and t(affiliation=1.0) > t()
+    assert t(base=True) == t() and t(practices=5) == t(), "the defaults put no direct effect on the split"
+    assert t(base=True, base_bonus=0.1) > t() and t(practices=5, dilution=0.05) < t()
+    assert 0.0 <= t(affiliation=-9.0) <= t(affiliation=9.0) <= 1.0
+    assert bel.step(0.2, 0.8, 0.1) == pytest.approx(0.26)
 
 
 def test_partial_conversion_of_intention_into_leaving():
@@ -133,8 +153,9 @@ def test_partial_conversion_of_intention_into_leaving():
     intends = np.arange(n) < n // 2
     h1, h0 = lv.weekly_hazard(0.20), lv.weekly_hazard(0.04)
     gone = np.zeros(n, bool)
+    no_lever_free = lv.exit_hazards(np.zeros(1), np.zeros(1), np.zeros(1))
     for _ in range(52):
-        gone |= lv.resign(rng, intends, h1, h0)
+        gone |= lv.exits(rng, np.zeros(n, dtype=np.int64), intends, no_lever_free, h1, h0) > 0
     assert gone[intends].mean() == pytest.approx(0.20, abs=0.01)  # E13
     assert gone[~intends].mean() == pytest.approx(0.04, abs=0.005)
 
@@ -170,7 +191,7 @@ def test_share_intending_equals_the_intention_probability():
     rng = np.random.default_rng(7)
     n = 200_000
     for z in (-2.0, 0.0, 1.5):
-        share = lv.intends(np.full(n, z), lv.draw_propensity(rng, n)).mean()
+        share = (z + lv.draw_personal(rng, n)[0] > 0).mean()
         p = 1 / (1 + np.exp(-z))
         assert abs(share - p) < 4 * np.sqrt(p * (1 - p) / n), (z, share, p)
 
@@ -178,14 +199,18 @@ def test_share_intending_equals_the_intention_probability():
 def test_intention_persists_unless_propensity_or_situation_changes():
     rng = np.random.default_rng(3)
     n = 50_000
-    e = lv.draw_propensity(rng, n)
+    e, a = lv.draw_personal(rng, n)
     z = np.full(n, -0.5)
-    before = lv.intends(z, e)
-    assert np.array_equal(before, lv.intends(z, lv.renew_propensity(rng, e, 0.0)))  # nothing renewed: no change
-    renewed = lv.renew_propensity(rng, e, 0.1)
-    changed = (renewed != e).mean()
-    assert abs(changed - 0.1) < 4 * np.sqrt(0.09 / n)
-    assert lv.intends(z + 1.0, e)[before].all(), "a worse situation never stops anyone intending"
+    before = z + e > 0
+    e0, a0 = e.copy(), a.copy()
+    lv.renew_personal(rng, e, a, 0.0)
+    assert np.array_equal(e, e0) and np.array_equal(a, a0), "nothing renewed: no change"
+    lv.renew_personal(rng, e, a, 0.1)
+    changed = e != e0
+    assert abs(changed.mean() - 0.1) < 4 * np.sqrt(0.09 / n)
+    assert np.array_equal(changed, a != a0), "propensity and affiliation are renewed together"
+    assert abs(a.std() - 1.0) < 0.02 and abs(a.mean()) < 0.02, "affiliation is standard normal"
+    assert ((z + 1.0 + e0) > 0)[before].all(), "a worse situation never stops anyone intending"
 
 
 def test_propensity_makes_intention_persist_in_the_model():

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         COMMAND, help="fit the free parameters to the published targets T1-T5 and report",
         description="Fit the parameters no source pins down (intention, leaving and recruitment rates) to "
-                    "the calibration targets T1-T5 of shared/EVIDENCE.md, then report, per target, the "
+                    "the calibration targets T1-T7 (docs/evidence.md), then report, per target, the "
                     "published value, the model's median and 90%% interval over replicates, and whether it "
                     "lies within tolerance. Writes calibration.md, targets.csv, replicates.csv, "
                     "fit_history.csv and fitted.json to --out.",

@@ -1,6 +1,6 @@
 """Unit costs of interventions (GBP), and helpers that price staff time.
 
-Figures from ``shared/EVIDENCE.md`` where it has them; otherwise documented assumptions (2023/24 prices,
+Figures from the evidence table (:mod:`pcnsim.evidence`) where it has them; otherwise documented assumptions (2023/24 prices,
 moved with the model's ``pay_growth`` like the pay caps of E8). See ``docs/interventions.md``.
 
 ARRS staff time
@@ -9,7 +9,7 @@ ARRS staff time
     ``HOURS_PER_FTE_WEEK`` x 52.18 paid hours. A clinical pharmacist at the 2023/24 cap of GBP 62,340 and
     ``salary_to_cap`` 0.8 costs about GBP 25 an hour.
 GP time (``GP_SESSION_GBP``), assumption
-    EVIDENCE.md gives how many GP sessions supervision takes (E17) but not what a session costs. Derived
+    The evidence table gives how many GP sessions supervision takes (E17) but not what a session costs. Derived
     from the BMA model contract for salaried GPs 2023/24 (GBP 68,975 to 104,085 for 9 sessions a week;
     midpoint GBP 86,530), plus employer on-costs of about 33% (NHS pension 20.68%, National Insurance
     about 12%) = GBP 115,100 a year, over 9 sessions x 45.7 working weeks (6.5 weeks of leave, study

@@ -3,8 +3,9 @@
 ``organisational_development``
     Facilitated development raises a network's shared vision and its understanding of what each role
     can offer (role clarity) over months (E24, E27; rates are assumptions). Vision feeds belonging
-    (mechanism 3); clarity lowers the job discrepancy of every ARRS role (E12). Gains persist after the
-    support ends (the model has no decay of vision or clarity).
+    (mechanism 3); clarity lowers the job discrepancy of every ARRS role (E12). Without upkeep both fade
+    back towards the network's starting level (``network_fade``, an assumption), so a programme's gains
+    last for a year or two after it ends, not for ever.
 """
 
 from __future__ import annotations

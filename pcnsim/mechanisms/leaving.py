@@ -1,79 +1,128 @@
-"""Mechanism 7 (with 6), intention to leave and leaving; turnover contagion.
+"""Mechanism 7 (with 6), intention to leave and leaving: two kinds of exit; turnover contagion.
 
 Evidence: E15 (team climate, OR 1.6 per SD), E22 (embeddedness), E11 and E16 (supervision), E12 (job
-discrepancy, OR 4.86), E20 (moderate remote work lowers turnover intention), E26 (pay below the London
-market), E13 (only part of intention becomes leaving: 20% vs 4% within 12 months), E23 (turnover
-contagion through co-workers).
+discrepancy, OR 4.86 per 30 points), E20 (moderate remote work lowers turnover intention: a direction),
+E26 (pay below the London market: a direction), E13 (only part of intention becomes leaving: 20% vs 4%
+within 12 months), E23 (turnover contagion through co-workers: a direction), E28 and E29 (exits for
+reasons no workplace policy touches).
 
-    logit p = intercept [+ core offset] + w_isolation (1 - belonging) + w_supervision (1 - support)
-              + w_discrepancy discrepancy + w_burnout burnout + w_pay pay_gap
-              - w_flexibility min(remote, threshold) / threshold + w_contagion contagion
+Intention (the log-odds of intending to leave within a year; :func:`log_odds`)::
 
-``p`` is the chance that a person, asked now, says they intend to leave within a year. Each person carries a
-personal propensity ``e``, a standard logistic draw made at hire and drawn anew with chance
-``propensity_renewal`` a week (circumstances outside work); they intend to leave while ``z + e > 0``, so the
-share intending among people in one situation is ``p``, an intention follows a person's situation week by
-week, and it persists while their situation does (which E13's conversions need: people who intend to leave
-now are largely those who still will in a few months). Resignation is a weekly hazard from
-``leave_if_intending`` or ``leave_if_not_intending`` (annual chances, E13); a resignation starts the role's
-notice period, and the person leaves when it runs out. The strength of ties lost to leavers adds to a
-person's ``contagion``, which fades by ``contagion_decay`` a week.
+    z = intercept [+ core offset] + w_isolation (1 - belonging) + w_supervision (1 - support)
+        + w_discrepancy discrepancy + w_burnout burnout + w_pay pay_gap
+        - w_flexibility min(remote, threshold) / threshold + w_contagion contagion
+
+Effects are on the scale their evidence uses: ``w_isolation = log(isolation_or_per_sd) / SD`` with SD the
+SD of belonging among settled ARRS staff (``belonging_sd_settled``, measured in the default scenario and
+re-measured by a test: docs/ODD.md 7.3), and ``w_discrepancy = log(discrepancy_or_per_30) x discrepancy_points / 30`` (E12's
+scale read as ``discrepancy_points`` per unit share of time). Each person carries a personal propensity
+``e``, a standard logistic draw made at hire and drawn anew with chance ``propensity_renewal`` a week; they
+intend to leave while ``z + e > 0``, so the share intending among people in one situation is
+``expit(z)``, and an intention persists while the situation does (which E13's conversions need).
+
+Leaving (:func:`exits`): each week every person not on notice draws one uniform number, which decides
+both kinds of exit:
+
+* **lever-free exits**: retirement, relocation, and (ARRS roles) the end of a fixed-term or training
+  post, at weekly hazards from annual rates by role (E28, E29; ARRS staff's younger age profile and the
+  fixed-term rate are assumptions / calibrated). No intervention can change them: they do not depend on
+  any lever or state, and with common random numbers the same person retires in the same week in every
+  scenario while the populations agree;
+* **resignation**, at a weekly hazard from ``leave_if_intending`` or ``leave_if_not_intending`` (annual
+  chances, calibrated to E13's conversions, T2) by the person's intention state.
+
+Either starts the role's notice period; the person leaves when it runs out. The strength of the ties
+colleagues lose to someone who *resigned* adds to their ``contagion`` (E23: co-workers' job search, not
+retirement, spreads quitting), which fades by ``contagion_decay`` a week.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from pcnsim._jit import njit
+from pcnsim.state import EXIT_KINDS
 
-def weekly_hazard(annual: float) -> float:
+RETIREMENT, RELOCATION, END_OF_POST, RESIGNATION = (EXIT_KINDS.index(k) for k in
+                                                    ("retirement", "relocation", "end_of_post", "resignation"))
+
+
+def weekly_hazard(annual: float | np.ndarray) -> float | np.ndarray:
     """Weekly chance equivalent to an annual chance ``annual``."""
-    return 1.0 - (1.0 - annual) ** (1.0 / 52.0)
+    return 1.0 - (1.0 - np.asarray(annual, dtype=np.float64)) ** (1.0 / 52.0)
 
 
-def logit(*, intercept: np.ndarray, belonging: np.ndarray, support: np.ndarray, discrepancy: np.ndarray,
-          burnout: np.ndarray, pay_gap: np.ndarray, remote: np.ndarray, contagion: np.ndarray,
-          w_isolation: float, w_supervision: float, w_discrepancy: float, w_burnout: float, w_pay: float,
-          w_flexibility: float, w_contagion: float, heavy_remote_threshold: float) -> np.ndarray:
+def isolation_weight(or_per_sd: float, sd: float) -> float:
+    """Log-odds per unit of isolation (1 - belonging) of an odds ratio quoted per SD (E15)."""
+    return math.log(or_per_sd) / sd
+
+
+def discrepancy_weight(or_per_30: float, points_per_unit: float) -> float:
+    """Log-odds per unit of discrepancy of E12's odds ratio per 30 points of its scale."""
+    return math.log(or_per_30) * points_per_unit / 30.0
+
+
+@njit(inline="always")
+def log_odds(intercept: float, belonging: float, support: float, discrepancy: float, burnout: float,
+             pay_gap: float, remote: float, contagion: float, w_isolation: float, w_supervision: float,
+             w_discrepancy: float, w_burnout: float, w_pay: float, w_flexibility: float, w_contagion: float,
+             heavy_remote_threshold: float) -> float:
     """Log-odds ``z`` of intending to leave within a year (the formula above)."""
-    flex = np.minimum(remote, heavy_remote_threshold) / heavy_remote_threshold
+    flex = min(remote, heavy_remote_threshold) / heavy_remote_threshold
     return (intercept + w_isolation * (1.0 - belonging) + w_supervision * (1.0 - support)
             + w_discrepancy * discrepancy + w_burnout * burnout + w_pay * pay_gap
             - w_flexibility * flex + w_contagion * contagion)
 
 
-def probability(z: np.ndarray) -> np.ndarray:
-    """The chance of intending to leave, from its log-odds (float32, as stored)."""
-    return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+@njit(inline="always")
+def probability(z: float) -> float:
+    """The chance of intending to leave, from its log-odds."""
+    return 1.0 / (1.0 + math.exp(-z))
 
 
-def intention(**terms: np.ndarray | float) -> np.ndarray:
-    """The chance of intending to leave (``probability(logit(**terms))``)."""
-    return probability(logit(**terms))
+@njit(inline="always")
+def discrepancy_step(discrepancy: float, role_base: float, clarity: float, cut: float, rate: float) -> float:
+    """One week's drift of job discrepancy towards the role's level in the network: the role's baseline
+    x (1 - role clarity) x (1 - any intervention cut)."""
+    return discrepancy + rate * (role_base * (1.0 - clarity) * (1.0 - cut) - discrepancy)
 
 
-def draw_propensity(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Personal propensities to leave: standard logistic draws (so that P(z + e > 0) = expit(z))."""
-    return rng.logistic(size=n).astype(np.float32)
+def draw_personal(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Personal draws of ``n`` new people: the propensity to leave (standard logistic, so that
+    P(z + e > 0) = expit(z)) and the affiliation of belonging (standard normal)."""
+    return rng.logistic(size=n).astype(np.float32), rng.standard_normal(n).astype(np.float32)
 
 
-def renew_propensity(rng: np.random.Generator, propensity: np.ndarray, rate: float) -> np.ndarray:
-    """Draw the propensity anew for a random ``rate`` share of people."""
+def renew_personal(rng: np.random.Generator, propensity: np.ndarray, affiliation: np.ndarray,
+                   rate: float) -> None:
+    """Draw the personal propensity and affiliation anew, in place, for a random ``rate`` share of people
+    (circumstances outside work change)."""
     renew = np.flatnonzero(rng.random(len(propensity)) < rate)
-    out = propensity.copy()
-    out[renew] = draw_propensity(rng, len(renew))
-    return out
+    if len(renew):
+        propensity[renew], affiliation[renew] = draw_personal(rng, len(renew))
 
 
-def intends(z: np.ndarray, propensity: np.ndarray) -> np.ndarray:
-    """Who intends to leave: log-odds plus personal propensity above zero."""
-    return z + propensity > 0.0
+def exit_hazards(h_retire: np.ndarray, h_relocate: np.ndarray, h_end: np.ndarray) -> np.ndarray:
+    """Cumulative weekly hazards per role (roles x 3): retirement, + relocation, + end of post."""
+    return np.cumsum(np.stack([h_retire, h_relocate, h_end], axis=1), axis=1)
 
 
-def resign(rng: np.random.Generator, intends: np.ndarray, h_intending: float, h_not: float) -> np.ndarray:
-    """Who resigns this week (only called for people not already on notice)."""
-    return rng.random(len(intends)) < np.where(intends, h_intending, h_not)
+def exits(rng: np.random.Generator, role: np.ndarray, intends: np.ndarray, lever_free: np.ndarray,
+          h_intending: float, h_not: float) -> np.ndarray:
+    """Who starts to leave this week, and why, for people not already on notice: per person 0 (stays) or an
+    exit kind (:data:`pcnsim.state.EXIT_KINDS`).
 
-
-def discrepancy_target(role_base: np.ndarray, clarity: np.ndarray, cut: np.ndarray | None) -> np.ndarray:
-    t = role_base * (1.0 - clarity)
-    return t if cut is None else t * (1.0 - cut)
+    One uniform ``u`` per person decides both kinds: ``u`` below the role's cumulative lever-free hazards
+    (``lever_free``, roles x 3 from :func:`exit_hazards`) is a retirement, relocation or end of post; else
+    ``u`` below that plus the resignation hazard of the person's intention state is a resignation."""
+    u = rng.random(len(role))
+    cum = lever_free[role]
+    kind = np.zeros(len(role), dtype=np.int8)
+    resign = u < cum[:, 2] + np.where(intends, h_intending, h_not)
+    kind[resign] = RESIGNATION
+    kind[u < cum[:, 2]] = END_OF_POST
+    kind[u < cum[:, 1]] = RELOCATION
+    kind[u < cum[:, 0]] = RETIREMENT
+    return kind

@@ -1,26 +1,27 @@
 """Mechanism 4, support: clinical supervision against GP capacity, plus peer support.
 
-Evidence: E17 (PCNs spend 2.49 GP sessions a week supervising ARRS staff; ARRS funds none), E11 (61% of
-link workers had no clinical supervision), E16 (effective supervision lowers burnout and improves
-retention). The role's need (hours per FTE-week) is in :mod:`pcnsim.roles` (assumption).
+Evidence: E17 (networks spend 2.49 GP sessions a week supervising ARRS staff; the scheme funds none), E11
+(61% of link workers had no clinical supervision), E16 (effective supervision goes with less burnout and
+better retention: a direction; sizes here are assumptions or calibrated). The role's need (hours per
+FTE-week) is in :mod:`pcnsim.roles` (assumption).
 
-Per network: demand = sum of FTE x need of ARRS staff; capacity = GP sessions x hours per session;
-coverage = min(1, capacity / demand). A person's supervision is coverage plus any protected hours
-(intervention) over their need, capped at 1. Peer support = 1 - exp(-(same-profession ties + peer
-network bonus) / peer_scale). Support mixes the two with ``supervision_weight`` for roles that need
-supervision; for roles that do not (GPs, nurses), support is peer support.
+Per network: demand = sum over ARRS staff of FTE x need; capacity = GP sessions x hours per session;
+coverage = min(1, capacity / demand) (:func:`coverage_of_demand`). Per person:
+
+    supervision = min(1, coverage + protected hours / need)        (1 for roles that need none)
+    peer        = (peer ties + peer bonus) / (peer ties + peer bonus + peer_tie_half)
+    support     = supervision_weight supervision + (1 - supervision_weight) peer   (peer alone if no need)
+
+Peer ties are the person's ties to colleagues of their own profession (their own slots: mechanism 2).
 GP sessions used = supervision actually given / hours per session; they cost appointments (E17).
+Each per-person formula is a compiled scalar function, composed by :mod:`pcnsim.mechanisms.wellbeing`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-
-def coverage(network: np.ndarray, need_hours: np.ndarray, n_networks: int, capacity_hours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-network coverage (0-1) and demand (hours)."""
-    demand = np.bincount(network, weights=need_hours, minlength=n_networks)
-    return coverage_of_demand(demand, capacity_hours), demand
+from pcnsim._jit import njit
 
 
 def coverage_of_demand(demand_hours: np.ndarray, capacity_hours: np.ndarray) -> np.ndarray:
@@ -28,17 +29,21 @@ def coverage_of_demand(demand_hours: np.ndarray, capacity_hours: np.ndarray) -> 
     return np.where(demand_hours > 0, np.minimum(1.0, capacity_hours / np.maximum(demand_hours, 1e-12)), 1.0)
 
 
-def person_supervision(cov_of: np.ndarray, need_hours: np.ndarray, protected_hours: np.ndarray | None) -> np.ndarray:
-    s = cov_of.copy()
-    if protected_hours is not None:
-        s = s + np.where(need_hours > 0, protected_hours / np.maximum(need_hours, 1e-9), 0.0)
-    return np.where(need_hours > 0, np.minimum(s, 1.0), 1.0)
+@njit(inline="always")
+def supervision(coverage: float, need_hours: float, protected_hours: float) -> float:
+    """Clinical supervision received (0-1): the network's coverage plus protected hours over the need."""
+    if need_hours <= 0.0:
+        return 1.0
+    return min(coverage + protected_hours / max(need_hours, 1e-9), 1.0)
 
 
-def peer(same_role_ties: np.ndarray, bonus: np.ndarray | None, scale: float) -> np.ndarray:
-    x = same_role_ties if bonus is None else same_role_ties + bonus
-    return 1.0 - np.exp(-x / scale)
+@njit(inline="always")
+def peer(peer_ties: float, tie_half: float) -> float:
+    """Peer support (0-1) from same-profession tie strength (plus any peer-network bonus)."""
+    return peer_ties / (peer_ties + tie_half) if peer_ties > 0.0 else 0.0
 
 
-def combine(supervision: np.ndarray, peer_support: np.ndarray, needs: np.ndarray, weight: float) -> np.ndarray:
-    return np.where(needs, weight * supervision + (1 - weight) * peer_support, peer_support)
+@njit(inline="always")
+def combine(supervision_received: float, peer_support: float, needs: bool, weight: float) -> float:
+    """Support: supervision and peer support mixed, for roles that need supervision; else peer support."""
+    return weight * supervision_received + (1.0 - weight) * peer_support if needs else peer_support

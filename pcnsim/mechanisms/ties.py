@@ -16,8 +16,11 @@ Encounters (compiled kernels, one pass over the encounters; no Python loop over 
 * mixing (interventions: vaccination hubs, team days): a lever gives expected encounters with anyone in the
   network taking part, with the lever's homophily (default none) and gain.
 
-Each encounter moves the tie of both people towards 1: w <- w + gain (1 - w). A new tie takes an empty
-slot or replaces the weakest of the person's ``K_TIES`` slots. Encounters are applied one at a time, in the
+Each encounter moves the tie of both people towards 1: w <- w + gain (1 - w). A person keeps up to
+``K_SAME`` ties to colleagues of their own profession and ``K_TIES - K_SAME`` to others (a capacity per
+kind, so mixing with other professions never pushes out peer ties); a new tie takes an empty slot of its
+kind or replaces the weakest of its kind, if that one is weaker than the new tie (so no encounter lowers
+a person's tie sums). Encounters are applied one at a time, in the
 order drawn (on site, practice by practice; then remote; then mixing), each updating both ends before the
 next, so two encounters of one person in a week both count (no batch artefact). Every tie decays by
 ``tie_decay`` a week, and by ``heavy_remote_decay`` more for a person remote above
@@ -33,7 +36,7 @@ import numpy as np
 
 from pcnsim._jit import njit
 from pcnsim.mechanisms.presence import Groups, Sites
-from pcnsim.state import K_TIES
+from pcnsim.state import K_SAME, K_TIES
 
 PRUNE_BELOW = 0.01
 
@@ -209,86 +212,85 @@ def _group_encounters(count, u, ids, net, role, homophily, gids, start, n_roles,
 
 # ---------------------------------------------------------------------------------------------- tie upkeep
 def reinforce(tie_j: np.ndarray, tie_w: np.ndarray, src: np.ndarray, dst: np.ndarray, gain: float,
-              tie_same: np.ndarray | None = None, role: np.ndarray | None = None) -> None:
+              role: np.ndarray, k_same: int = K_SAME) -> None:
     """Apply encounters ``src[e]``-``dst[e]`` in order, in place: each strengthens both people's tie
-    (w <- w + gain (1 - w)) before the next is applied. A new tie takes the person's first empty slot, or
-    replaces their weakest tie (the first of equal weakest). With ``tie_same`` (the slot flags) and ``role``
-    (per staff id), a new tie also records whether the two share a profession."""
+    (w <- w + gain (1 - w)) before the next is applied.
+
+    A tie to a colleague of one's own profession (``role``, per staff id) lives in the first ``k_same``
+    slots of a row, a tie to another profession in the rest: each kind has a capacity of its own. A new
+    tie takes the first empty slot of its kind, or replaces the first of the weakest ties of its kind if
+    that tie is weaker than the new one would be (``gain``); otherwise that person's ties of that kind are
+    all stronger and no tie is made for them. So no encounter lowers anyone's tie sums, and meeting more
+    colleagues of other professions never touches a peer tie (nor the reverse)."""
     _check_tables(tie_j, tie_w)
-    keep = tie_same is not None
-    if keep and (role is None or tie_same.shape != tie_j.shape or not tie_same.flags.c_contiguous):
-        raise ValueError("tie_same needs role, and the shape of the slot tables")
+    k = tie_j.shape[1]
+    if not 0 < k_same < k:
+        raise ValueError(f"k_same must split the {k} slots in two")
     _reinforce(tie_j, tie_w, np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), float(gain),
-               tie_same if keep else np.zeros((1, 1), np.bool_),
-               np.asarray(role, dtype=np.int16) if keep else np.zeros(1, np.int16), keep)
+               np.asarray(role, dtype=np.int16), int(k_same))
 
 
 @njit(inline="always")
-def _find(row, b):  # noqa: ANN001, ANN202
-    """Slot of partner ``b`` in a slot row of the model's width (``K_TIES``), or -1. A partner holds at most
-    one slot, so the slot is a sum over all slots, with no branch, and the loop, of constant trip count, is
-    unrolled: about 35% faster than stopping at the first match (whose exit branch is mostly mispredicted)."""
+def _find(row, b, lo):  # noqa: ANN001, ANN202
+    """Slot of partner ``b`` among the ``K_SAME`` slots from ``lo`` (the model's layout: two kinds of
+    ``K_SAME`` slots each), or -1. A partner holds at most one slot, so the slot is a sum over the slots,
+    with no branch, and the loop, of constant trip count, is unrolled: about 35% faster than stopping at
+    the first match (whose exit branch is mostly mispredicted)."""
     b32 = np.int32(b)
     s = np.int32(0)
-    for k in range(K_TIES):
-        s += np.int32(row[k] == b32) * np.int32(k + 1)
-    return s - 1
+    for k in range(K_SAME):
+        s += np.int32(row[lo + k] == b32) * np.int32(k + 1)
+    return lo + s - 1 if s > 0 else -1
 
 
 @njit(inline="always")
-def _find_any(row, b):  # noqa: ANN001, ANN202
-    """:func:`_find` for rows of any width (tests use small tables)."""
-    for k in range(row.shape[0]):
+def _find_any(row, b, lo, hi):  # noqa: ANN001, ANN202
+    """:func:`_find` for slot ranges of any width (tests use small tables)."""
+    for k in range(lo, hi):
         if row[k] == b:
             return k
     return -1
 
 
 @njit(inline="always")
-def _strengthen(tie_j, tie_w, a, b, gain, slot):  # noqa: ANN001, ANN202
-    """Strengthen a's tie to b, held in ``slot`` of a's row (-1: none); returns the slot of a tie just made,
-    else -1."""
-    made = -1
-    if slot < 0:  # a new tie (about 1 in 10): an empty slot (weight 0) or the first of the weakest
+def _strengthen(tie_j, tie_w, a, b, gain, slot, lo, hi):  # noqa: ANN001, ANN202
+    """Strengthen a's tie to b, held in ``slot`` of a's row (-1: none yet); a new tie goes in slots
+    ``lo:hi`` (its kind), in an empty slot or in place of the first weakest if that is weaker than
+    ``gain``, else it is not made."""
+    if slot < 0:  # a new tie (about 1 in 10)
         w_row = tie_w[a]
-        weakest, w_min = 0, w_row[0]
-        for k in range(1, w_row.shape[0]):
+        weakest, w_min = lo, w_row[lo]
+        for k in range(lo + 1, hi):
             wk = w_row[k]
             lower = wk < w_min  # tracked by selects (no branch)
             weakest = k if lower else weakest
             w_min = wk if lower else w_min
-        slot = made = weakest
+        if w_min >= gain:  # every tie of this kind is at least as strong as the new one would be
+            return
+        slot = weakest
         tie_j[a, slot] = b
         w = 0.0
     else:
         w = np.float64(tie_w[a, slot])
     tie_w[a, slot] = w + gain * (1.0 - w)
-    return made
 
 
 @njit
-def _reinforce(tie_j, tie_w, src, dst, gain, tie_same, role, keep):  # noqa: ANN001, ANN202
-    # Two copies of the loop, so that the model's width gets the unrolled search with no test inside the
-    # loop (a test there, though always taken the same way, cost a third of the gain). The flags are written
-    # here, not in _strengthen: there the extra store made the hot loop slower.
-    if tie_j.shape[1] == K_TIES:
+def _reinforce(tie_j, tie_w, src, dst, gain, role, k_same):  # noqa: ANN001, ANN202
+    # Two copies of the loop, so that the model's layout gets the unrolled search with no test inside it.
+    k = tie_j.shape[1]
+    if k == K_TIES and k_same == K_SAME and k == 2 * K_SAME:
         for e in range(len(src)):
             a, b = src[e], dst[e]
-            made = _strengthen(tie_j, tie_w, a, b, gain, _find(tie_j[a], b))
-            if keep and made >= 0:
-                tie_same[a, made] = role[a] == role[b]
-            made = _strengthen(tie_j, tie_w, b, a, gain, _find(tie_j[b], a))
-            if keep and made >= 0:
-                tie_same[b, made] = role[a] == role[b]
+            lo = 0 if role[a] == role[b] else K_SAME
+            _strengthen(tie_j, tie_w, a, b, gain, _find(tie_j[a], b, lo), lo, lo + K_SAME)
+            _strengthen(tie_j, tie_w, b, a, gain, _find(tie_j[b], a, lo), lo, lo + K_SAME)
     else:
         for e in range(len(src)):
             a, b = src[e], dst[e]
-            made = _strengthen(tie_j, tie_w, a, b, gain, _find_any(tie_j[a], b))
-            if keep and made >= 0:
-                tie_same[a, made] = role[a] == role[b]
-            made = _strengthen(tie_j, tie_w, b, a, gain, _find_any(tie_j[b], a))
-            if keep and made >= 0:
-                tie_same[b, made] = role[a] == role[b]
+            lo, hi = (0, k_same) if role[a] == role[b] else (k_same, k)
+            _strengthen(tie_j, tie_w, a, b, gain, _find_any(tie_j[a], b, lo, hi), lo, hi)
+            _strengthen(tie_j, tie_w, b, a, gain, _find_any(tie_j[b], a, lo, hi), lo, hi)
 
 
 def decay(tie_j: np.ndarray, tie_w: np.ndarray, ids: np.ndarray | None, rate: np.ndarray) -> None:
@@ -318,53 +320,58 @@ def _decay(tie_j, tie_w, rows, keep, prune):  # noqa: ANN001, ANN202
 
 
 def decay_and_strength(tie_j: np.ndarray, tie_w: np.ndarray, ids: np.ndarray, rate: np.ndarray,
-                       tie_same: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                       k_same: int = K_SAME) -> tuple[np.ndarray, np.ndarray]:
     """:func:`decay` of the ties of ``ids`` (``rate`` per person in ``ids``), then, per person, the total
-    tie strength (:func:`strength`) and that to their own profession (:func:`same_role_strength`, read from
-    the ``tie_same`` flags that :func:`reinforce` keeps), in one pass over their slot rows."""
+    tie strength (:func:`strength`) and that to their own profession (the first ``k_same`` slots, where
+    :func:`reinforce` keeps peer ties), in one pass over their slot rows."""
     _check_tables(tie_j, tie_w)
-    if tie_same.shape != tie_j.shape:
-        raise ValueError("tie_same must have the shape of the slot tables")
     keep = (1.0 - np.asarray(rate, dtype=np.float32)).astype(np.float32)
-    return _decay_sums(tie_j, tie_w, np.asarray(ids, dtype=np.int64), keep, np.float32(PRUNE_BELOW), tie_same)
+    return _decay_sums(tie_j, tie_w, np.asarray(ids, dtype=np.int64), keep, np.float32(PRUNE_BELOW), int(k_same))
 
 
 @njit(fastmath={"reassoc"})
-def _decay_sums(tie_j, tie_w, ids, keep, prune, tie_same):  # noqa: ANN001, ANN202
-    # The sums may be reassociated (fastmath "reassoc"), so the row's 16 slots are summed in vector lanes:
+def _decay_sums(tie_j, tie_w, ids, keep, prune, k_same):  # noqa: ANN001, ANN202
+    # The sums may be reassociated (fastmath "reassoc"), so a row's slots are summed in vector lanes:
     # about four times faster than strict left-to-right sums; the same compiled code gives the same numbers.
     k_ties = tie_j.shape[1]
     total = np.empty(len(ids), tie_w.dtype)
     same = np.empty(len(ids), tie_w.dtype)
     for p in range(len(ids)):
         i, f = ids[p], keep[p]
-        w_row, j_row, s_row = tie_w[i], tie_j[i], tie_same[i]
-        t_all = t_same = np.float32(0.0)
-        for k in range(k_ties):
+        w_row, j_row = tie_w[i], tie_j[i]
+        t_same = t_other = np.float32(0.0)
+        for k in range(k_same):
             w = w_row[k] * f
             w = w if w >= prune else np.float32(0.0)  # below the threshold: dropped
             w_row[k] = w
-            t_all += w
-            t_same += w * s_row[k]  # (an empty slot has w = 0, whatever its flag)
+            t_same += w
+        for k in range(k_same, k_ties):
+            w = w_row[k] * f
+            w = w if w >= prune else np.float32(0.0)
+            w_row[k] = w
+            t_other += w
         for k in range(k_ties):
             j_row[k] = j_row[k] if w_row[k] > 0.0 else -1
-        total[p] = t_all
+        total[p] = t_same + t_other
         same[p] = t_same
     return total, same
 
 
-def cut_leavers(tie_j: np.ndarray, tie_w: np.ndarray, ids: np.ndarray, left: np.ndarray) -> np.ndarray:
+def cut_leavers(tie_j: np.ndarray, tie_w: np.ndarray, ids: np.ndarray, left: np.ndarray,
+                counts: np.ndarray | None = None) -> np.ndarray:
     """Remove ties of ``ids`` to people flagged in ``left`` (a per-row bool incl. sentinel).
 
-    Returns, per person in ``ids``, the strength of the ties just lost (the exposure that drives turnover
-    contagion, E23).
+    Returns, per person in ``ids``, the strength of the ties just lost to people flagged in ``counts``
+    (default: all of ``left``): the exposure that drives turnover contagion (E23).
     """
     _check_tables(tie_j, tie_w)
-    return _cut_leavers(tie_j, tie_w, np.asarray(ids, dtype=np.int64), np.asarray(left, dtype=np.bool_))
+    left = np.asarray(left, dtype=np.bool_)
+    counts = left if counts is None else np.asarray(counts, dtype=np.bool_)
+    return _cut_leavers(tie_j, tie_w, np.asarray(ids, dtype=np.int64), left, counts)
 
 
 @njit
-def _cut_leavers(tie_j, tie_w, ids, left):  # noqa: ANN001, ANN202
+def _cut_leavers(tie_j, tie_w, ids, left, counts):  # noqa: ANN001, ANN202
     k_ties = tie_j.shape[1]
     exposure = np.zeros(len(ids), tie_w.dtype)
     for p in range(len(ids)):
@@ -373,7 +380,7 @@ def _cut_leavers(tie_j, tie_w, ids, left):  # noqa: ANN001, ANN202
         for k in range(k_ties):
             j = tie_j[i, k]
             if j >= 0 and left[j]:
-                lost += tie_w[i, k]
+                lost += tie_w[i, k] if counts[j] else 0.0
                 tie_w[i, k] = 0.0
                 tie_j[i, k] = -1
         exposure[p] = lost

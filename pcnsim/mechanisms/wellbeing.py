@@ -2,14 +2,13 @@
 
 Each week every person's belonging (:mod:`~pcnsim.mechanisms.belonging`), supervision, peer support and
 support (:mod:`~pcnsim.mechanisms.support`), burnout (:mod:`~pcnsim.mechanisms.workload`), job discrepancy,
-pay gap and intention to leave (:mod:`~pcnsim.mechanisms.leaving`) are updated. The formulas, their evidence
-and their documentation live in those modules, as NumPy functions; :func:`reference` composes them. Here
-the same formulas run in two compiled passes over the staff (:func:`team_sums`, then :func:`update`), about
-six times faster than the dozens of NumPy gathers, temporaries and scatters of the reference. Tests check
-:func:`update` against :func:`reference`, field by field, so the two cannot drift apart.
+pay gap and intention to leave (:mod:`~pcnsim.mechanisms.leaving`) are updated. Each formula is written
+once, as a compiled scalar function in its mechanism's module; :func:`update` composes them in one pass
+over the staff (after :func:`team_sums`, the sums over teams that the pass reads). There is no second
+copy of any formula to keep in step.
 
-The kernel works in double precision and stores the staff arrays' single precision; the reference rounds
-some intermediate values to single precision, so the two agree to about 1e-6, not bit for bit.
+The weights are per network (:class:`Weights`: one array per parameter, indexed by network), so that
+networks of one model may carry different parameter values.
 """
 
 from __future__ import annotations
@@ -26,35 +25,46 @@ from pcnsim.mechanisms import workload as wl
 
 
 class Weights(NamedTuple):
-    """The scalar parameters of the pass (from :class:`pcnsim.params.Params`; see there for each)."""
+    """The parameters of the pass, one float64 array each, indexed by network (see
+    :class:`pcnsim.params.Params` for each; ``w_isolation`` and ``w_discrepancy`` are derived from the odds
+    ratios of E15 and E12 on the scale of the model's own variables)."""
 
-    belonging_tie_scale: float
-    belonging_dilution: float
-    belonging_base_bonus: float
-    belonging_vision_weight: float
-    belonging_rate: float
-    peer_scale: float
-    supervision_weight: float
-    workload_multiplier: float  # ``pandemic_workload`` during the pandemic, else 1
-    baseline_strain: float
-    burnout_rise: float
-    burnout_recovery: float
-    discrepancy_rate: float
-    intention_intercept: float
-    core_intention_offset: float
-    w_isolation: float
-    w_supervision: float
-    w_discrepancy: float
-    w_burnout: float
-    w_pay: float
-    w_flexibility: float
-    w_contagion: float
-    heavy_remote_threshold: float
+    belonging_tie_half: np.ndarray
+    belonging_vision_weight: np.ndarray
+    belonging_personal_sd: np.ndarray  # derived: belonging.personal_sd
+    belonging_base_bonus: np.ndarray
+    belonging_dilution: np.ndarray
+    belonging_rate: np.ndarray
+    peer_tie_half: np.ndarray
+    supervision_weight: np.ndarray
+    workload_multiplier: np.ndarray  # ``pandemic_workload`` during the pandemic, else 1
+    baseline_strain: np.ndarray
+    burnout_rise: np.ndarray
+    burnout_recovery: np.ndarray
+    discrepancy_rate: np.ndarray
+    intention_intercept: np.ndarray
+    core_intention_offset: np.ndarray
+    w_isolation: np.ndarray  # derived: leaving.isolation_weight
+    w_supervision: np.ndarray
+    w_discrepancy: np.ndarray  # derived: leaving.discrepancy_weight
+    w_burnout: np.ndarray
+    w_pay: np.ndarray
+    w_flexibility: np.ndarray
+    w_contagion: np.ndarray
+    heavy_remote_threshold: np.ndarray
 
     @classmethod
-    def of(cls, params: object, pandemic: bool) -> Weights:
-        fields = {f: float(getattr(params, f)) for f in cls._fields if f != "workload_multiplier"}
-        return cls(workload_multiplier=float(params.pandemic_workload) if pandemic else 1.0, **fields)
+    def of(cls, params: object, pandemic: bool = False, n_networks: int = 1) -> Weights:
+        """The weights of one parameter set, the same in each of ``n_networks`` networks."""
+        p = params
+        derived = {
+            "belonging_personal_sd": bel.personal_sd(p.belonging_structural_sd, p.belonging_explained_share),
+            "w_isolation": lv.isolation_weight(p.isolation_or_per_sd, p.belonging_sd_settled),
+            "w_discrepancy": lv.discrepancy_weight(p.discrepancy_or_per_30, p.discrepancy_points),
+            "workload_multiplier": float(p.pandemic_workload) if pandemic else 1.0,
+        }
+        values = {f: derived[f] if f in derived else float(getattr(p, f)) for f in cls._fields}
+        return cls(**{f: np.full(n_networks, v, dtype=np.float64) for f, v in values.items()})
 
 
 class PersonLevers(NamedTuple):
@@ -102,139 +112,82 @@ def update(ids: np.ndarray, role: np.ndarray, net: np.ndarray, fte: np.ndarray, 
 
     Per person (in the order of ``ids``): ``role``, ``net``, ``fte``, ``remote`` (share), ``strength`` and
     ``same_strength`` (tie sums after this week's contact), ``split`` (practices worked at) and ``base``.
-    Per network: ``vision``, ``clarity`` and supervision ``coverage``; per team (network x role, flat):
-    ``team_load``; per network x role: ``pay_gap`` (market over offered pay, minus 1). Per role: ``is_arrs``,
-    ``need_per_fte`` (supervision hours a week) and ``role_discrepancy``. The person's personal propensity
-    must already be renewed for the week.
+    Per network: ``vision``, ``clarity``, supervision ``coverage`` and the weights ``w``; per team (network x
+    role, flat): ``team_load``; per network x role: ``pay_gap`` (market over offered pay, minus 1). Per
+    role: ``is_arrs``, ``need_per_fte`` (supervision hours a week) and ``role_discrepancy``. The person's
+    personal propensity and affiliation must already be renewed for the week.
 
     Writes belonging, supervision, peer, support, load, burnout, discrepancy, pay_gap, intention and
     intends. Returns the supervision received summed over the people who need it, their number, and the
     protected hours given (for GP sessions)."""
     s = staff
-    ids = np.asarray(ids, np.int64)
-    # The two exponentials of the tie sums are taken here, by NumPy in single precision (vectorised, and as
-    # the reference takes them): a scalar exp in the loop costs about 10 ns a person each.
-    strength = np.asarray(strength, np.float32)
-    peer_ties = np.asarray(same_strength, np.float32)
-    if levers.peer_bonus is not None:
-        peer_ties = peer_ties + levers.peer_bonus[ids]
 
     def lever(a: np.ndarray | None) -> tuple[np.ndarray, bool]:  # the kernel takes an array and a flag
         return (_NONE, False) if a is None else (a, True)
 
     return _update(
-        ids, np.asarray(role, np.int64), np.asarray(net, np.int64),
-        np.asarray(fte, np.float64), remote, np.exp(-strength / w.belonging_tie_scale),
-        np.exp(-peer_ties / w.peer_scale), split, base,
+        np.asarray(ids, np.int64), np.asarray(role, np.int64), np.asarray(net, np.int64),
+        np.asarray(fte, np.float64), np.asarray(remote, np.float32), np.asarray(strength, np.float32),
+        np.asarray(same_strength, np.float32), np.asarray(split), np.asarray(base, np.bool_),
         s.belonging, s.supervision, s.peer, s.support, s.load, s.burnout, s.discrepancy, s.pay_gap, s.contagion,
-        s.propensity, s.intention, s.intends,
+        s.propensity, s.affiliation, s.intention, s.intends,
         np.asarray(vision, np.float64), np.asarray(clarity, np.float64), np.asarray(coverage, np.float64),
         np.asarray(team_load, np.float64), np.ascontiguousarray(pay_gap, np.float64),
         np.asarray(is_arrs, np.bool_), np.asarray(need_per_fte, np.float64),
         np.asarray(role_discrepancy, np.float64),
-        *lever(levers.protected_hours), *lever(levers.extra_load), *lever(levers.discrepancy_cut), w)
+        *lever(levers.protected_hours), *lever(levers.peer_bonus), *lever(levers.extra_load),
+        *lever(levers.discrepancy_cut), w)
 
 
 @njit
-def _update(ids, role, net, fte, remote, untied, unpeered, split, base,  # noqa: ANN001, ANN202, PLR0913
+def _update(ids, role, net, fte, remote, strength, same_strength, split, base,  # noqa: ANN001, ANN202, PLR0913
             belonging, supervision, peer, support, load, burnout, discrepancy, pay_gap, contagion, propensity,
-            intention, intends, vision, clarity, coverage, team_load, gap, is_arrs, need_per_fte, role_disc,
-            protected, has_protected, extra, has_extra, cut, has_cut, w):
+            affiliation, intention, intends, vision, clarity, coverage, team_load, gap, is_arrs, need_per_fte,
+            role_disc, protected, has_protected, bonus, has_bonus, extra, has_extra, cut, has_cut, w):
     n_roles = gap.shape[1]
     sup_sum, n_need, prot_sum = 0.0, 0, 0.0
     for p in range(len(ids)):
         i, r, g = ids[p], role[p], net[p]
         arrs = is_arrs[r]
-        # belonging (belonging.target, belonging.update)
-        embed = 1.0 - np.float64(untied[p])  # untied: exp(-strength / tie scale)
-        tgt = (0.1 + 0.7 * embed + w.belonging_vision_weight * vision[g] + w.belonging_base_bonus * base[p]
-               - w.belonging_dilution * (split[p] - 1))
-        tgt = min(max(tgt, 0.0), 1.0)
-        b = np.float64(belonging[i])
-        b = np.float32(min(max(b + w.belonging_rate * (tgt - b), 0.0), 1.0))
+        # mechanism 3: belonging
+        embed = bel.embeddedness(np.float64(strength[p]), w.belonging_tie_half[g])
+        tgt = bel.target(embed, vision[g], np.float64(affiliation[i]), base[p], split[p],
+                         w.belonging_vision_weight[g], w.belonging_personal_sd[g], w.belonging_base_bonus[g],
+                         w.belonging_dilution[g])
+        b = np.float32(bel.step(np.float64(belonging[i]), tgt, w.belonging_rate[g]))
         belonging[i] = b
-        # support (support.person_supervision, support.peer, support.combine)
+        # mechanism 4: support
         need = need_per_fte[r] * fte[p] if arrs else 0.0
-        pr = 1.0 - np.float64(unpeered[p])  # unpeered: exp(-(same-profession ties + bonus) / peer scale)
+        prot = np.float64(protected[i]) if has_protected else 0.0
+        sv = sup.supervision(coverage[g], need, prot)
+        pr = sup.peer(np.float64(same_strength[p]) + (np.float64(bonus[i]) if has_bonus else 0.0),
+                      w.peer_tie_half[g])
+        su = sup.combine(sv, pr, need > 0.0, w.supervision_weight[g])
         if need > 0.0:
-            sv = coverage[g]
-            if has_protected:
-                sv += np.float64(protected[i]) / max(need, 1e-9)
-            sv = min(sv, 1.0)
-            su = w.supervision_weight * sv + (1.0 - w.supervision_weight) * pr
             sup_sum += sv
             n_need += 1
-        else:
-            sv = 1.0
-            su = pr
-        if has_protected:
-            prot_sum += np.float64(protected[i])
+        prot_sum += prot
         supervision[i], peer[i], support[i] = sv, pr, su
-        # workload and burnout (workload.burnout)
+        su32 = np.float64(np.float32(su))
+        # mechanism 5: workload and burnout
         ld = team_load[g * n_roles + r]
         load[i] = ld
-        strain = ld * w.workload_multiplier * (1.0 + (np.float64(extra[i]) if has_extra else 0.0)) - 1.0 \
-            + w.baseline_strain
-        bo = np.float64(burnout[i])
-        bo = bo + w.burnout_rise * max(strain, 0.0) * (1.0 - bo) - w.burnout_recovery * su * bo
-        bo = np.float32(min(max(bo, 0.0), 1.0))
+        bo = np.float32(wl.burnout_step(np.float64(burnout[i]), ld, w.workload_multiplier[g],
+                                        np.float64(extra[i]) if has_extra else 0.0, su32, w.baseline_strain[g],
+                                        w.burnout_rise[g], w.burnout_recovery[g]))
         burnout[i] = bo
-        # job discrepancy drifts to the network's level for the role (leaving.discrepancy_target)
-        d_tgt = role_disc[r] * (1.0 - clarity[g])
-        if has_cut:
-            d_tgt *= 1.0 - np.float64(cut[i])
-        d = np.float64(discrepancy[i])
-        d = np.float32(d + w.discrepancy_rate * (d_tgt - d))
+        # job discrepancy and pay gap (ARRS roles only)
+        d = np.float32(lv.discrepancy_step(np.float64(discrepancy[i]), role_disc[r], clarity[g],
+                                           np.float64(cut[i]) if has_cut else 0.0, w.discrepancy_rate[g]))
         discrepancy[i] = d
-        # pay gap (ARRS roles only)
         pg = np.float32(gap[g, r] if arrs else 0.0)
         pay_gap[i] = pg
-        # intention (leaving.logit, leaving.probability, leaving.intends)
-        flex = min(np.float64(remote[p]), w.heavy_remote_threshold) / w.heavy_remote_threshold
-        z = (w.intention_intercept + (0.0 if arrs else w.core_intention_offset)
-             + w.w_isolation * (1.0 - b) + w.w_supervision * (1.0 - su) + w.w_discrepancy * d
-             + w.w_burnout * bo + w.w_pay * pg - w.w_flexibility * flex + w.w_contagion * contagion[i])
-        intention[i] = 1.0 / (1.0 + np.exp(-z))
+        # mechanism 7: intention
+        z = lv.log_odds(w.intention_intercept[g] + (0.0 if arrs else w.core_intention_offset[g]),
+                        np.float64(b), su32, np.float64(d), np.float64(bo), np.float64(pg),
+                        np.float64(remote[p]), np.float64(contagion[i]), w.w_isolation[g], w.w_supervision[g],
+                        w.w_discrepancy[g], w.w_burnout[g], w.w_pay[g], w.w_flexibility[g], w.w_contagion[g],
+                        w.heavy_remote_threshold[g])
+        intention[i] = lv.probability(z)
         intends[i] = z + propensity[i] > 0.0
     return sup_sum, n_need, prot_sum
-
-
-def reference(ids: np.ndarray, role: np.ndarray, net: np.ndarray, fte: np.ndarray, remote: np.ndarray,
-              strength: np.ndarray, same_strength: np.ndarray, split: np.ndarray, base: np.ndarray,
-              staff: object, vision: np.ndarray, clarity: np.ndarray, coverage: np.ndarray, team_load: np.ndarray,
-              pay_gap: np.ndarray, is_arrs: np.ndarray, need_per_fte: np.ndarray, role_discrepancy: np.ndarray,
-              w: Weights, levers: PersonLevers = NO_LEVERS) -> tuple[float, int, float]:
-    """:func:`update` composed from the mechanisms' NumPy functions (the reference the tests check it by)."""
-    s, lev = staff, levers
-
-    def per(a: np.ndarray | None) -> np.ndarray | None:
-        return None if a is None else a[ids]
-
-    arrs = is_arrs[role]
-    tgt = bel.target(strength, split, base, vision[net], w.belonging_tie_scale, w.belonging_dilution,
-                     w.belonging_base_bonus, w.belonging_vision_weight)
-    belonging = bel.update(s.belonging[ids], tgt, w.belonging_rate)
-    need = np.where(arrs, need_per_fte[role] * fte, 0.0)
-    protected = per(lev.protected_hours)
-    supervision = sup.person_supervision(coverage[net], need, None if protected is None else protected.astype(np.float64))
-    peer = sup.peer(same_strength, per(lev.peer_bonus), w.peer_scale)
-    support = sup.combine(supervision, peer, need > 0, w.supervision_weight)
-    load = team_load[net * pay_gap.shape[1] + role]
-    burnout = wl.burnout(s.burnout[ids], load, w.workload_multiplier, per(lev.extra_load), support,
-                         w.baseline_strain, w.burnout_rise, w.burnout_recovery)
-    d_tgt = lv.discrepancy_target(role_discrepancy[role], clarity[net], per(lev.discrepancy_cut))
-    discrepancy = (s.discrepancy[ids] + w.discrepancy_rate * (d_tgt - s.discrepancy[ids])).astype(np.float32)
-    gap = np.where(arrs, pay_gap[net, role], 0.0).astype(np.float32)
-    z = lv.logit(
-        intercept=w.intention_intercept + w.core_intention_offset * (~arrs), belonging=belonging, support=support,
-        discrepancy=discrepancy, burnout=burnout, pay_gap=gap, remote=remote, contagion=s.contagion[ids],
-        w_isolation=w.w_isolation, w_supervision=w.w_supervision, w_discrepancy=w.w_discrepancy,
-        w_burnout=w.w_burnout, w_pay=w.w_pay, w_flexibility=w.w_flexibility, w_contagion=w.w_contagion,
-        heavy_remote_threshold=w.heavy_remote_threshold)
-    s.belonging[ids], s.supervision[ids], s.peer[ids], s.support[ids] = belonging, supervision, peer, support
-    s.load[ids], s.burnout[ids], s.discrepancy[ids], s.pay_gap[ids] = load, burnout, discrepancy, gap
-    s.intention[ids] = lv.probability(z)
-    s.intends[ids] = lv.intends(z, s.propensity[ids])
-    needs = need > 0
-    return (float(supervision[needs].sum()), int(needs.sum()),
-            0.0 if protected is None else float(protected.astype(np.float64).sum()))

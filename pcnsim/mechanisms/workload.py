@@ -1,23 +1,20 @@
 """Mechanism 5, workload and burnout.
 
-Evidence: E16 (support lowers burnout); E25, E4 (vacancies are common). Form and rates are assumptions.
+Evidence: E16 (support goes with less burnout: a direction); E25, E4 (vacancies are common). Form and
+rates are assumptions.
 
 Load of a team (network x role) = establishment FTE / FTE in post (not on notice), between 1 and
-``max_load``: vacancies raise the load on those who stay. Each person's strain is
-load x pandemic multiplier x (1 + extra load from interventions) - 1 + ``baseline_strain``, and
+``max_load``: vacancies raise the load on those who stay (:func:`load_of_teams`). Per person:
 
-    burnout <- burnout + burnout_rise * max(strain, 0) * (1 - burnout) - burnout_recovery * support * burnout
+    strain  = load x pandemic multiplier x (1 + extra load from interventions) - 1 + baseline_strain
+    burnout <- burnout + burnout_rise max(strain, 0) (1 - burnout) - burnout_recovery support burnout
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-
-def team_load(group: np.ndarray, fte_in_post: np.ndarray, establishment: np.ndarray, max_load: float) -> np.ndarray:
-    """Per-group load; ``group`` indexes ``establishment`` (FTE)."""
-    return load_of_teams(np.bincount(group, weights=fte_in_post, minlength=len(establishment)), establishment,
-                         max_load)
+from pcnsim._jit import njit
 
 
 def load_of_teams(in_post: np.ndarray, establishment: np.ndarray, max_load: float) -> np.ndarray:
@@ -26,8 +23,10 @@ def load_of_teams(in_post: np.ndarray, establishment: np.ndarray, max_load: floa
     return np.clip(load, 1.0, max_load)
 
 
-def burnout(b: np.ndarray, load: np.ndarray, multiplier: float, extra: np.ndarray | None, support: np.ndarray,
-            baseline: float, rise: float, recovery: float) -> np.ndarray:
-    strain = load * multiplier * (1.0 if extra is None else 1.0 + extra) - 1.0 + baseline
-    b = b + rise * np.maximum(strain, 0.0) * (1.0 - b) - recovery * support * b
-    return np.clip(b, 0.0, 1.0).astype(np.float32)
+@njit(inline="always")
+def burnout_step(burnout: float, load: float, multiplier: float, extra: float, support: float,
+                 baseline: float, rise: float, recovery: float) -> float:
+    """One week of burnout (0-1): it builds under excess load and eases with support."""
+    strain = load * multiplier * (1.0 + extra) - 1.0 + baseline
+    b = burnout + rise * max(strain, 0.0) * (1.0 - burnout) - recovery * support * burnout
+    return min(max(b, 0.0), 1.0)
