@@ -27,6 +27,7 @@ from pcnsim.population import replicate, single_network
 from pcnsim.scenario import Scenario
 
 SEEDS = (11, 12, 13, 14)
+SEEDS6 = (*SEEDS, 15, 16)  # for effects of a few points, where four seeds leave one sign to chance
 # From April 2022 with no ARRS staff, teams take about a year to fill at the calibrated fill rate; states are
 # averaged over the last 26 of 104 weeks, over staff in post for 26 weeks or more, in 12 network copies.
 WEEKS = 104
@@ -210,18 +211,19 @@ def test_shared_intervention_object_keeps_state_per_model():
 def test_shared_vaccination_builds_belonging_and_adds_workload():
     d = diffs(I.SharedVaccination())
     check(d, belonging=+1, burnout=+1, cost=+1, appointments=-1)  # ties across the network; extra work; GP time
-    # without the extra work: ties across the network raise belonging; but in full tie tables new
-    # cross-profession ties can displace weak same-profession ones (peer support), so the net effect on
-    # intention is small and its sign is not robust (docs/interventions.md)
-    check(diffs(I.SharedVaccination(workload=0.0, cost_per_hour=0.0)), belonging=+1)
+    # without the extra work, the ties across the network lower intention: peer ties have slots of their own,
+    # so the new cross-profession ties cost no peer support (docs/interventions.md)
+    check(diffs(I.SharedVaccination(workload=0.0, cost_per_hour=0.0, participation=1.0)), belonging=+1, intention=-1)
 
 
 def test_protected_supervision_raises_support_and_costs_gp_time():
-    d1, d2 = diffs(I.ProtectedSupervision(hours=0.25)), diffs(I.ProtectedSupervision(hours=1))
+    d1, d2 = diffs(I.ProtectedSupervision(hours=0.25), seeds=SEEDS6), diffs(I.ProtectedSupervision(hours=1), seeds=SEEDS6)
     # GP time goes up; appointments need not fall (retained staff deliver appointments too)
     check(d1, support=+1, intention=-1, gp_sessions=+1)
     # more hours, more support, up to each person's need (beyond it, hours buy nothing: docs/interventions.md)
-    check({"more": d2["support"] - d1["support"], "less": d2["intention"] - d1["intention"]}, more=+1, less=-1)
+    check({"more": d2["support"] - d1["support"]}, more=+1)
+    less = d2["intention"] - d1["intention"]  # small (a third of a point): one seed in six may go the other way
+    assert (less < 0).sum() >= 5 and np.median(less) < 0, less
     # cost: 2 hours per person-week in GP sessions at the session price (no other cost)
     m = _model(SEEDS[0], MATURE, (I.ProtectedSupervision(hours=2),))
     m.run(10)
@@ -231,20 +233,20 @@ def test_protected_supervision_raises_support_and_costs_gp_time():
     assert m.intervention_cost == pytest.approx(arrs * 2 / m.params.hours_per_session * GP_SESSION_GBP * price_factor(m))
 
 
-def test_base_practice_raises_belonging():
-    check(diffs(I.BasePractice()), belonging=+1, intention=-1, cost=+1)
+def test_base_practice_raises_belonging_and_costs_peer_contact():
+    """Fewer practices concentrate contact (E19, through ties alone): stronger ties, more belonging; but fewer
+    colleagues of one's own profession met on site, so less peer support. No claim on intention: in the
+    default network the two faces nearly cancel (docs/ODD.md 7.3)."""
+    check(diffs(I.BasePractice(), seeds=SEEDS6), belonging=+1, support=-1, cost=+1)
 
 
 def test_team_days_raise_belonging():
     d = diffs(I.TeamDays(every_weeks=4))
-    check(d, belonging=+1, cost=+1)
-    # no claim on intention: team days raise belonging but their cross-profession ties can displace weak
-    # same-profession ones (peer support); with the calibrated weights the net effect is small and its sign
-    # varies between seeds (docs/interventions.md, "Mixing, belonging and peer support")
+    check(d, belonging=+1, intention=-1, cost=+1)  # (the days' cross-profession ties cost no peer support)
 
 
 def test_remote_cap_in_the_pandemic_protects_ties():
-    check(diffs(I.RemotePolicy(cap=0.4), PANDEMIC), remote=-1, belonging=+1, intention=-1)
+    check(diffs(I.RemotePolicy(cap=0.4), PANDEMIC, seeds=SEEDS6), remote=-1, belonging=+1, intention=-1)
 
 
 def test_remote_floor_has_two_faces():

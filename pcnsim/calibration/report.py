@@ -109,8 +109,11 @@ def report_markdown(reps: pd.DataFrame, *, fit_result: FitResult | None, overrid
             f"Method: `scipy.optimize.minimize` (Nelder-Mead, bounded, initial simplex 20% of each range) over "
             f"the mean of {fit_result.replicates} replicate{"s" if fit_result.replicates != 1 else ""} (seeds {BASE_SEED + 10_000} + i, the same for "
             f"every evaluation: common random numbers), panels of {fit_result.networks} networks; loss = sum "
-            "of ((mean - published) / half-tolerance)^2 over the block's targets (bands, T3 and T7a: ((mean - "
-            "centre) / (0.8 half-width))^8, flat in the middle and steep before the edges)" + (" plus Gaussian priors" if any(f.prior for f in free_parameters()) else "")
+            "over the block's targets of (d / 0.8)^8, with d the distance of the mean from the published value "
+            "(a band: its centre) as a share of the distance to the tolerance's edge on that side: nearly flat "
+            "inside each tolerance and steep before its edges, so the fit finds a point well inside every "
+            "tolerance, as history matching does, and does not trade one target's centre against another's edge"
+            + (" plus Gaussian priors" if any(f.prior for f in free_parameters()) else "")
             + ". Blocks in turn: "
             + ", ".join(f"{b['block']} ({b['evals']} evaluations, loss {b['loss']:.3g})" for b in fit_result.blocks)
             + f"; {fit_result.seconds / 60:.1f} minutes.",
