@@ -146,6 +146,7 @@ class Comparison:
 
     @property
     def names(self) -> list[str]:
+        """The scenarios' names, in the order given (the first is the reference of the differences)."""
         return [s.name for s in self.scenarios]
 
     # -- reductions ------------------------------------------------------------------------------
