@@ -41,7 +41,7 @@ os.environ.setdefault("PCNSIM_FAST", "1")
 # -- project ------------------------------------------------------------------------------------------------
 project = "pcnsim"
 author = "pcnsim developers"
-copyright = "pcnsim developers (MIT licence)"  # noqa: A001 - Sphinx's name
+copyright = "pcnsim developers (MIT licence)"
 release = pcnsim.__version__
 version = ".".join(release.split(".")[:2])
 
@@ -73,7 +73,6 @@ nitpick_ignore_regex = [
     (r"py:.*", rf"({'|'.join(_OUTSIDE)})\..*"),
     (r"py:.*", rf"({'|'.join(_BUILTINS)})"),
     (r"py:.*", r"pcnsim\..*\._\w+(\..*)?"),  # private helpers (pcnsim.x._Mixing, a base class)
-    (r"py:.*", r"pcnsim\..*<locals>.*"),  # closures of pcnsim.schema's type factories, named in type aliases
 ]
 
 # -- autodoc and numpydoc -----------------------------------------------------------------------------------
@@ -97,7 +96,23 @@ numpydoc_validation_checks = {"GL06"}
 # -- MyST and notebooks -------------------------------------------------------------------------------------
 myst_heading_anchors = 3
 myst_enable_extensions = ["deflist"]
-nb_execution_mode = "cache"  # execute (in the fast mode) notebooks whose code changed; reuse the rest
+# Which notebooks are executed (always in the fast mode): PCNSIM_DOCS_EXECUTE = "all" (the default, as make
+# docs runs it: every notebook whose code changed since the last build; the rest come from the cache), "none"
+# (code and text only), or notebook file names separated by commas (only those, uncached: the site test
+# executes just the quickstart).
+_execute = os.environ.get("PCNSIM_DOCS_EXECUTE", "all").strip()
+_notebooks = sorted(p.name for p in NB_SRC.glob("*.ipynb"))
+if _execute == "all":
+    nb_execution_mode = "cache"
+elif _execute == "none":
+    nb_execution_mode = "off"
+else:
+    _chosen = {n.strip() for n in _execute.split(",") if n.strip()}
+    if _chosen - set(_notebooks):
+        raise ValueError(f"PCNSIM_DOCS_EXECUTE names notebooks that do not exist: {sorted(_chosen - set(_notebooks))}; "
+                         f"notebooks: {', '.join(_notebooks)} (or 'all', 'none')")
+    nb_execution_mode = "force"
+    nb_execution_excludepatterns = [n for n in _notebooks if n not in _chosen]
 nb_execution_cache_path = str(DOCS / "_build" / ".jupyter_cache")
 nb_execution_timeout = 900
 nb_execution_raise_on_error = True  # a notebook that fails fails the build
@@ -131,7 +146,7 @@ mathjax_path = "mathjax-is-not-bundled.js"  # see the module docstring
 MAX_SIGNATURE_FIELDS = 12
 
 
-def readable_signature(app, what, name, obj, options, signature, return_annotation):  # noqa: ANN001, ANN201
+def readable_signature(app, what, name, obj, options, signature, return_annotation):
     """Pydantic models: ``(*, field=default, ...)``, own fields first; dataclasses: no ``<factory>``."""
     from pydantic import BaseModel
 
@@ -202,7 +217,7 @@ def _same(a: object, b: object) -> bool:
     return a is not _MISSING and getattr(a, "__func__", a) is getattr(b, "__func__", b)
 
 
-def resolve_visible_names(app, env, node, contnode):  # noqa: ANN001, ANN201
+def resolve_visible_names(app, env, node, contnode):
     """Resolve a py reference that Sphinx could not through the namespace of the docstring's module."""
     import importlib
 
@@ -230,6 +245,25 @@ def resolve_visible_names(app, env, node, contnode):  # noqa: ANN001, ANN201
     return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], names[0], node, contnode)
 
 
-def setup(app):  # noqa: ANN001, ANN201
+# -- validated type aliases -----------------------------------------------------------------------------------
+# autodoc appends "alias of ..." to a documented type alias; for the Annotated types of pcnsim.schema (a base
+# type plus pydantic's validators and field constraints) that is a paragraph of validation plumbing. Their
+# docstrings say what they accept; the plumbing is replaced by a pointer to the source.
+def shorten_validated_aliases(app, doctree):
+    from docutils import nodes
+    from sphinx import addnodes
+
+    for desc in doctree.findall(addnodes.desc):
+        if desc.get("objtype") not in ("data", "attribute"):
+            continue
+        for content in desc.findall(addnodes.desc_content):
+            for para in list(content.children):
+                if isinstance(para, nodes.paragraph) and para.astext().startswith("alias of Annotated["):
+                    para.replace_self(nodes.paragraph(text="A validated type (pydantic Annotated: its constraints "
+                                                           "and messages are in the source)."))
+
+
+def setup(app):
     app.connect("autodoc-process-signature", readable_signature)
+    app.connect("doctree-read", shorten_validated_aliases)
     app.connect("missing-reference", resolve_visible_names)

@@ -1,11 +1,13 @@
 """The documentation site: a strict build, every public name documented, and offline in a real browser.
 
 The site is built once per test session, as ``make docs`` builds it (``sphinx-build -E -W --keep-going``:
-fresh, every warning an error, nitpicky), except that the notebooks are rendered without being executed
-(``nb_execution_mode=off``), which keeps the build under a minute; ``tests/test_notebooks.py`` runs every
-notebook in the fast mode. The browser test serves the built site on loopback, opens pages in Debian's
-chromium with every request outside loopback refused, and fails on any page error, failed request or
-4xx/5xx response. Waits are conditions on the page under one generous ceiling (``helpers.CEILING_S``).
+fresh, every warning an error, nitpicky), except for the notebooks: ``make docs`` executes all of them in
+the fast mode (``PCNSIM_FAST=1``, cached), while this build executes only the quickstart (so that a page
+with real outputs, figures and tables, is checked) and renders the others unexecuted, which keeps the
+build near a minute; ``tests/test_notebooks.py`` runs every notebook in the fast mode. The browser test
+serves the built site on loopback, opens pages in Debian's chromium with every request outside loopback
+refused, and fails on any page error, failed request or 4xx/5xx response. Waits are conditions on the page
+under one generous ceiling (``helpers.CEILING_S``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import functools
 import http.server
 import importlib
 import inspect
+import os
 import re
 import shutil
 import subprocess
@@ -30,6 +33,8 @@ pytest.importorskip("sphinx", reason="the docs site needs the 'docs' extra (sphi
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 API = DOCS / "api"
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+EXECUTED = "01_quickstart.ipynb"  # the one notebook the test build executes (fast mode)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
 
@@ -55,7 +60,7 @@ def documented_modules() -> dict[str, bool]:
     return mods
 
 
-def public_members(module) -> dict[str, object]:  # noqa: ANN001
+def public_members(module) -> dict[str, object]:
     """What autodoc documents of a module: its ``__all__``, else the public classes and functions it defines."""
     names = getattr(module, "__all__", None)
     if names is None:
@@ -64,7 +69,7 @@ def public_members(module) -> dict[str, object]:  # noqa: ANN001
     return {n: getattr(module, n) for n in names}
 
 
-def own_doc(obj) -> str:  # noqa: ANN001
+def own_doc(obj) -> str:
     """A class's or function's own docstring (a dataclass's generated ``Name(fields)`` is none)."""
     doc = obj.__dict__.get("__doc__") if inspect.isclass(obj) else getattr(obj, "__doc__", None)
     doc = (doc or "").strip()
@@ -149,15 +154,64 @@ def test_readme_links_the_site_and_says_how_to_build_it():
 # ---------------------------------------------------------------------------------------------- the build
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Path:
-    """The site, built strictly once per session (notebooks rendered, not executed) into a temporary folder."""
+    """The site, built strictly once per session into a temporary folder (only the quickstart notebook
+    executed, in the fast mode: docs/conf.py sets ``PCNSIM_FAST=1`` for the kernel)."""
     out = tmp_path_factory.mktemp("docs-site")
     cmd = [sys.executable, "-m", "sphinx", "-E", "-W", "--keep-going", "-q", "-b", "html",
-           "-D", "nb_execution_mode=off", "-d", str(out / "doctrees"), str(DOCS), str(out / "html")]
+           "-d", str(out / "doctrees"), str(DOCS), str(out / "html")]
+    env = {**os.environ, "PCNSIM_DOCS_EXECUTE": EXECUTED}
     t0 = time.perf_counter()
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=CEILING_S * 2)
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=CEILING_S * 2)
     print(f"\ndocs site built in {time.perf_counter() - t0:.1f} s")
     assert done.returncode == 0, f"the strict docs build failed:\n{done.stdout[-5000:]}\n{done.stderr[-10000:]}"
     return out / "html"
+
+
+PROBE = '''"""A module whose docstrings are wrong in every way the strict build must catch."""
+
+
+def broken_reference():
+    """Calls :func:`pcnsim.experiments.no_such_function` on a :class:`NoSuchClass`."""
+
+
+def bad_markup():
+    """Text.
+
+    * a list item
+      continued
+     then badly indented
+    """
+
+
+def unknown_section():
+    """Text.
+
+    Frobnicate
+    ----------
+    numpydoc would drop this section silently.
+    """
+'''
+
+
+def test_the_strict_build_fails_on_a_broken_reference_a_bad_docstring_or_a_broken_link(tmp_path):
+    """The project's own configuration (docs/conf.py, ``-W --keep-going``) on a small source folder: every
+    kind of rot named in docs/about.md fails the build, and the message says where."""
+    (tmp_path / "pcnsim_docs_probe.py").write_text(PROBE, encoding="utf-8")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "index.md").write_text("# Probe\n\nSee [a page that does not exist](missing.md).\n\n"
+                                  "```{eval-rst}\n.. automodule:: pcnsim_docs_probe\n```\n", encoding="utf-8")
+    cmd = [sys.executable, "-m", "sphinx", "-E", "-W", "--keep-going", "-q", "-b", "html", "-c", str(DOCS),
+           "-d", str(tmp_path / "doctrees"), str(src), str(tmp_path / "html")]
+    env = {**os.environ, "PCNSIM_DOCS_EXECUTE": "none", "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=CEILING_S)
+    log = done.stdout + done.stderr
+    assert done.returncode != 0, log
+    assert "pcnsim.experiments.no_such_function" in log, log  # a broken cross-reference
+    assert "NoSuchClass" in log, log  # unqualified, too
+    assert "docstring of pcnsim_docs_probe.bad_markup" in log, log  # reStructuredText that does not parse
+    assert 'unknown section "Frobnicate"' in log, log  # a section numpydoc does not know
+    assert "missing.md" in log, log  # a broken link between pages
 
 
 def test_strict_build_has_every_page(site):
@@ -165,8 +219,11 @@ def test_strict_build_has_every_page(site):
                  "parameters", "evidence", "calibration", "about", "api/index", "api/model", "api/interventions",
                  "api/experiments", "api/sweep", "api/calibration", "search"):
         assert (site / f"{page}.html").is_file(), page
-    notebooks = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
-    assert notebooks and all((site / "notebooks" / f"{n}.html").is_file() for n in notebooks)
+    assert EXECUTED in {p.name for p in NOTEBOOKS}
+    assert all((site / "notebooks" / f"{p.stem}.html").is_file() for p in NOTEBOOKS)
+    # the executed notebook shows its outputs (fast mode: the first cell prints it), the others only code
+    quick = (site / "notebooks" / EXECUTED.replace(".ipynb", ".html")).read_text(encoding="utf-8")
+    assert "fast mode" in quick and quick.count('<img alt=') >= 1
     api = (site / "api" / "experiments.html").read_text(encoding="utf-8")
     assert 'id="pcnsim.experiments.Comparison"' in api and 'id="pcnsim.experiments.compare"' in api
     # the pages of docs/ link to each other as on GitHub, and the links became links between pages
@@ -201,7 +258,7 @@ def served(site):
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    def log_message(self, format, *args):
         pass
 
 
@@ -229,7 +286,7 @@ def test_site_in_a_real_browser_offline(served):
         "index.html": "Where to start",
         "api/model.html": "PCNModel",
         "api/experiments.html": "Comparison",
-        "notebooks/01_quickstart.html": "pcnsim quickstart",
+        f"notebooks/{EXECUTED.replace('.ipynb', '.html')}": "pcnsim quickstart",
         "search.html?q=SweepSpec": "SweepSpec",
     }
     with sync_playwright() as pw:
@@ -248,6 +305,11 @@ def test_site_in_a_real_browser_offline(served):
                 wait_until(lambda: page.evaluate("() => document.styleSheets.length >= 3 && getComputedStyle("
                                                  "document.querySelector('.bd-header')).display !== 'none'"),
                            f"the theme's layout on {path}")
+                if path.startswith("notebooks"):  # its figures were loaded and drawn
+                    wait_until(lambda: page.evaluate("() => { const im = Array.from(document.querySelectorAll("
+                                                     "'main .cell_output img')); return im.length > 0 && "
+                                                     "im.every(i => i.complete && i.naturalWidth > 100); }"),
+                               "the notebook's figures to load")
                 if path.startswith("search"):  # the search index (a local script) found the class
                     expect(page.locator("#search-results a", has_text="SweepSpec").first).to_be_visible()
         finally:
