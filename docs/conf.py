@@ -54,7 +54,6 @@ extensions = [
 root_doc = "index"
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 exclude_patterns = ["_build", "**/.ipynb_checkpoints"]
-templates_path: list[str] = []
 
 # -- strictness: the build runs with -W (every warning fails it) and nitpicky, so a reference to a pcnsim
 # object that does not exist fails too. Names outside pcnsim (numpy, pandas, mesa, pydantic, the standard
