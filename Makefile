@@ -13,14 +13,16 @@ bench:          ## speed and memory figures
 	@scripts/bootstrap.sh
 	.venv/bin/python benchmarks/bench_model.py
 
-docs:           ## regenerate the generated documentation (parameter table, evidence table)
-	@scripts/bootstrap.sh
+docs:           ## regenerate the parameter and evidence tables, then build the site into docs/_build/html
+	@scripts/bootstrap.sh docs
 	.venv/bin/pcnsim params --format markdown > docs/parameters.md
 	.venv/bin/python -m pcnsim.evidence > docs/evidence.md
+	.venv/bin/python -m sphinx -E -W --keep-going -b html docs docs/_build/html
+	@echo "docs: open docs/_build/html/index.html"
 
 lint:
 	@scripts/bootstrap.sh test
 	.venv/bin/ruff check pcnsim tests benchmarks experiments
 
 clean:
-	rm -rf .venv results .pytest_cache
+	rm -rf .venv results .pytest_cache docs/_build docs/notebooks

@@ -27,18 +27,22 @@ class StaffMember(mesa.Agent):
 
     @property
     def role_key(self) -> str:
+        """The role's key in the catalogue (``"pharmacist"``, ``"gp"``, ...; :data:`pcnsim.roles.ROLE_KEYS`)."""
         return ROLE_KEYS[int(self.model.staff.role[self.idx])]
 
     @property
     def role_label(self) -> str:
+        """The role's name for tables and figures."""
         return ROLES[int(self.model.staff.role[self.idx])].label
 
     @property
     def is_arrs(self) -> bool:
+        """True for a role funded by the Additional Roles Reimbursement Scheme (False for GPs and nurses)."""
         return ROLES[int(self.model.staff.role[self.idx])].arrs
 
     @property
     def tenure_weeks(self) -> int:
+        """Weeks in post since hire, at the model's current week (weeks)."""
         return int(self.model.week - self.model.staff.hire_week[self.idx])
 
     def ties(self) -> dict[int, float]:

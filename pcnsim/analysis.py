@@ -58,14 +58,17 @@ class Sweep:
 
     @property
     def complete(self) -> bool:
+        """True when every run of the design has a row (the sweep finished)."""
         return len(self.runs) == int(self.manifest["n_runs"])
 
     @property
     def outcomes(self) -> list[str]:
+        """The outcomes each run recorded (names of :func:`pcnsim.evaluate.outcome_names`)."""
         return list(self.manifest["outcomes"])
 
     @property
     def parameters(self) -> list[str]:
+        """The swept parameters (names of :class:`pcnsim.params.Params` fields)."""
         return list(self.manifest["parameters"])
 
 
@@ -283,6 +286,7 @@ class PrimBox:
 
     @property
     def base_rate(self) -> float:
+        """Share of all points that are cases (the density of the whole space; NaN with no points)."""
         return self.n_cases / self.n_points if self.n_points else float("nan")
 
 
@@ -413,6 +417,7 @@ class Rule:
     threshold: float | None = None
 
     def label(self) -> str:
+        """The rule as text, e.g. ``"arrs_retention_12m < 0.88"``."""
         return f"{self.outcome} {'<' if self.direction == 'below' else '>'} {self.threshold:.6g}"
 
 
@@ -424,6 +429,26 @@ def default_rules(outcomes: Sequence[str]) -> list[Rule]:
 
 @dataclass
 class Discovery:
+    """Scenario discovery for one rule (:func:`discover`): the box PRIM found, or why there is none.
+
+    Attributes
+    ----------
+    rule : Rule
+        The rule, with its threshold filled in when it was a quartile.
+    box : PrimBox or None
+        The box where cases concentrate; None when none could be sought (see ``note``).
+    note : str
+        Why there is no box (no finite values, no varying parameter, too few points, no case).
+    X : pandas.DataFrame or None
+        The points' parameter values (flags as 0/1, dates as day ordinals), one row per design point used.
+    y : numpy.ndarray or None
+        Bool per point: a case (the point's mean outcome meets the rule).
+    values : numpy.ndarray or None
+        The point's mean outcome (in the outcome's unit).
+    kinds : dict
+        Parameter -> a sample value, whose type says how to print the box's limits (flag, date, number).
+    """
+
     rule: Rule
     box: PrimBox | None
     note: str = ""
@@ -529,6 +554,23 @@ def plot_discovery(d: Discovery) -> Any:
 # ---------------------------------------------------------------------------------------------- report
 @dataclass
 class Analysis:
+    """What :func:`analyse` computed and wrote.
+
+    Attributes
+    ----------
+    indices : pandas.DataFrame
+        Sensitivity indices with confidence intervals, one row per outcome, method, index and parameter
+        (:func:`sensitivity`; written to ``indices.csv``).
+    notes : dict of str to str
+        Outcome -> why it has no indices (e.g. it does not vary).
+    discoveries : list of Discovery
+        Scenario discovery for each rule (written to ``discovery.csv``).
+    report : str
+        The Markdown report (``report.md``).
+    out : pathlib.Path
+        The folder everything was written to.
+    """
+
     indices: pd.DataFrame
     notes: dict[str, str]
     discoveries: list[Discovery]

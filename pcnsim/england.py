@@ -6,7 +6,7 @@ fewer gives a smaller sample drawn from the same distributions, e.g. for tests),
 the population is fixed structure, separate from the model's ``rng``) and ``copies``.
 
 What is drawn, and from which evidence (rows of the evidence table, :mod:`pcnsim.evidence`)
-------------------------------------------------------------------
+-------------------------------------------------------------------------------------------
 practices per network (E1)
     mean 5.4 (6,758 practices in 1,250 networks), range 1 to 33, 34 single-practice networks (2.7%), 77 with
     more than 10 (6.2%): a lognormal rounded to whole practices (median 4.5, log-sd 0.565, fitted to those

@@ -41,10 +41,13 @@ class EvidenceRow(BaseModel):
 
     @property
     def kind(self) -> Literal["figure", "target"]:
+        """``"figure"`` for an E row, ``"target"`` for a T row."""
         return "figure" if self.id.startswith("E") else "target"
 
 
 class EvidenceTable(BaseModel):
+    """The whole file ``pcnsim/data/evidence.toml``: its ``[[row]]`` tables, in order."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     row: list[EvidenceRow]

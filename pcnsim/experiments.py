@@ -1,7 +1,7 @@
 """Replicates, scenario comparison and honest uncertainty.
 
 >>> from pcnsim.experiments import compare
->>> cmp = compare(["default", "experiments/supervision_2h.toml"], replicates=20, workers=2)  # doctest: +SKIP
+>>> cmp = compare(["default", "experiments/scenarios/supervision_2h.toml"], replicates=20, workers=2)  # doctest: +SKIP
 >>> cmp.summary        # per scenario and outcome: median, 5% and 95% quantiles over replicates
 >>> cmp.differences    # paired differences against the first scenario
 >>> cmp.cost_effectiveness
@@ -146,6 +146,7 @@ class Comparison:
 
     @property
     def names(self) -> list[str]:
+        """The scenarios' names, in the order given (the first is the reference of the differences)."""
         return [s.name for s in self.scenarios]
 
     # -- reductions ------------------------------------------------------------------------------

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 SIZE_BANDS = ("under 30k", "30k to 50k", "over 50k")  # E2
 GROUPS = ("deprivation_quintile", "london", "size_band")
+#: Columns of :func:`by_network` that add up over networks: :func:`by_group` sums them and recomputes every
+#: rate from the sums.
 SUM_COLUMNS = (
     "networks", "practices", "patients", "arrs_headcount", "arrs_fte", "arrs_planned_fte", "arrs_joiners",
     "arrs_leavers", "arrs_person_weeks", "arrs_at_anchor", "arrs_retained", "arrs_intending",

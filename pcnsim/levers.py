@@ -15,34 +15,43 @@ import numpy as np
 
 @dataclass
 class Levers:
-    n_staff: int  # rows of the staff arrays (per-staff levers have this length)
-    n_networks: int
-    n_roles: int
+    """This week's levers, all neutral when built; interventions set them, the mechanisms read them.
+
+    A per-staff lever is an array over the rows of the staff arrays, a per-network lever one value per
+    network; ``None`` is neutral (the mechanism behaves as without any intervention). Set them through
+    :meth:`staff` and :meth:`network` (and ``pcnsim.interventions._combine``, which says how two
+    interventions on one lever combine).
+    """
+
+    n_staff: int  #: rows of the staff arrays (per-staff levers have this length)
+    n_networks: int  #: networks (per-network levers have this length)
+    n_roles: int  #: roles of the catalogue
     # presence
-    remote_floor: np.ndarray | None = None  # per staff, share of week (NaN: none)
-    remote_cap: np.ndarray | None = None  # per staff, share of week (NaN: none)
-    split_cap: np.ndarray | None = None  # per staff, max practices worked at (0: no cap)
-    force_base: np.ndarray | None = None  # per staff, bool: has a base practice
+    remote_floor: np.ndarray | None = None  #: per staff, share of week (NaN: none)
+    remote_cap: np.ndarray | None = None  #: per staff, share of week (NaN: none)
+    split_cap: np.ndarray | None = None  #: per staff, max practices worked at (0: no cap)
+    force_base: np.ndarray | None = None  #: per staff, bool: has a base practice
     # contact across practices and professions (vaccination hubs, team days)
-    mixing_contacts: np.ndarray | None = None  # per staff, expected network-wide encounters this week
-    mixing_homophily: float = 0.0
-    mixing_gain: float = 1.0  # tie gain of a mixing encounter relative to an ordinary one
+    mixing_contacts: np.ndarray | None = None  #: per staff, expected network-wide encounters this week
+    mixing_homophily: float = 0.0  #: chance that a mixing encounter is within one's own profession
+    mixing_gain: float = 1.0  #: tie gain of a mixing encounter relative to an ordinary one
     # support and workload
-    protected_hours: np.ndarray | None = None  # per staff, guaranteed supervision hours this week
-    peer_bonus: np.ndarray | None = None  # per staff, peer-support tie strength from outside the network
-    extra_load: np.ndarray | None = None  # per staff, extra workload (share)
-    discrepancy_cut: np.ndarray | None = None  # per staff, 0-1 cut of the job-discrepancy target
+    protected_hours: np.ndarray | None = None  #: per staff, guaranteed supervision hours this week
+    peer_bonus: np.ndarray | None = None  #: per staff, peer-support tie strength from outside the network
+    extra_load: np.ndarray | None = None  #: per staff, extra workload (share)
+    discrepancy_cut: np.ndarray | None = None  #: per staff, 0-1 cut of the job-discrepancy target
     # network-level
-    vision_gain: np.ndarray | None = None  # per network, weekly rise of shared vision (towards 1)
-    clarity_gain: np.ndarray | None = None  # per network, weekly rise of role clarity (towards 1)
-    reimbursement_uplift: np.ndarray | None = None  # per network, share added to pay caps (London weighting)
-    funded_uplift: np.ndarray | None = None  # per network, pay uplift paid outside the ARRS allocation (raises
-    #                                          offered pay, not the cost of a post to the allocation)
-    role_mix: np.ndarray | None = None  # per network x role, planned shares of ARRS money (rows sum to 1)
+    vision_gain: np.ndarray | None = None  #: per network, weekly rise of shared vision (towards 1)
+    clarity_gain: np.ndarray | None = None  #: per network, weekly rise of role clarity (towards 1)
+    reimbursement_uplift: np.ndarray | None = None  #: per network, share added to pay caps (London weighting)
+    #: per network, pay uplift paid outside the ARRS allocation (raises offered pay, not the cost of a post to
+    #: the allocation)
+    funded_uplift: np.ndarray | None = None
+    role_mix: np.ndarray | None = None  #: per network x role, planned shares of ARRS money (rows sum to 1)
     # bookkeeping
-    cost: float = 0.0  # GBP spent on interventions this week
-    gp_sessions: float = 0.0  # GP sessions used by interventions this week (besides supervision)
-    notes: list[str] = field(default_factory=list)
+    cost: float = 0.0  #: GBP spent on interventions this week
+    gp_sessions: float = 0.0  #: GP sessions used by interventions this week (besides supervision)
+    notes: list[str] = field(default_factory=list)  #: free-text notes an intervention may add (no built-in one does)
 
     def staff(self, name: str, fill: float | bool = 0.0, dtype: type = np.float32) -> np.ndarray:
         """The per-staff lever ``name``, created with ``fill`` if still neutral."""
@@ -53,6 +62,7 @@ class Levers:
         return arr
 
     def network(self, name: str, fill: float = 0.0) -> np.ndarray:
+        """The per-network lever ``name``, created (one value per network, ``fill``) if no one set it yet."""
         arr = getattr(self, name)
         if arr is None:
             arr = np.full(self.n_networks, fill, dtype=np.float64)

@@ -96,8 +96,10 @@ class PCNModel(mesa.Model):
     recorder : Recorder
         Weekly outputs by role, for the run summary and the tidy results frames.
 
-    The weekly step
-    ---------------
+    Notes
+    -----
+    The weekly step:
+
     0. calendar: the date of the week; at 1 April, close the financial year (unspent money is lost, E7);
     1. levers: a fresh :class:`~pcnsim.levers.Levers`; every intervention active this week sets its levers;
     2. presence (E19, E20, E27): remote share and the practices each person works at this week;
@@ -219,6 +221,8 @@ class PCNModel(mesa.Model):
         return fin.allocation(self.params.budget_million(fy), self.pop.net_patients, self.params.national_patients)
 
     def is_pandemic(self, d: dt.date | None = None) -> bool:
+        """True if ``d`` (default: this week's date) lies in the pandemic's remote-working period
+        (``pandemic_start <= d < pandemic_end``)."""
         d = d or self.date
         return self.params.pandemic_start <= d < self.params.pandemic_end
 
@@ -563,10 +567,12 @@ class PCNModel(mesa.Model):
         return summarise(self)
 
     def describe_interventions(self) -> Sequence[str]:
+        """The ``repr`` of each intervention (each recreates the intervention)."""
         return [repr(iv) for iv in self.interventions]
 
 
-# Weekly network-level outputs collected by Mesa's DataCollector (attribute names: picklable).
+#: Weekly network-level outputs collected by Mesa's DataCollector: column -> model attribute (names, not
+#: lambdas, so that a model stays picklable).
 MODEL_REPORTERS: dict[str, str] = {
     "Headcount": "headcount",
     "ARRS headcount": "arrs_headcount",

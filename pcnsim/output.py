@@ -188,6 +188,8 @@ def _clean(obj: Any) -> Any:
 
 
 def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as indented JSON, made JSON-safe (NumPy scalars as numbers, dates as ISO strings, NaN and
+    infinity as null)."""
     path.write_text(json.dumps(_clean(data), indent=2) + "\n", encoding="utf-8")
 
 

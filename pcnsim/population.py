@@ -25,31 +25,34 @@ class Population:
     """Networks, practices and the core staff in post at week 0."""
 
     # networks (index n)
-    net_first_practice: np.ndarray  # int32: index of the network's first practice
-    net_n_practices: np.ndarray  # int32
-    net_patients: np.ndarray  # float64: weighted patients (drives the ARRS allocation, E7)
-    net_deprivation: np.ndarray  # float64: share of population in very deprived areas (E3)
-    net_london: np.ndarray  # bool (E26)
-    net_vision: np.ndarray  # float64: initial shared vision 0-1
-    net_clarity: np.ndarray  # float64: initial role clarity 0-1
+    net_first_practice: np.ndarray  #: int32: index of the network's first practice
+    net_n_practices: np.ndarray  #: int32: practices in the network
+    net_patients: np.ndarray  #: float64: weighted patients (drives the ARRS allocation, E7)
+    net_deprivation: np.ndarray  #: float64: share of population in very deprived areas (E3)
+    net_london: np.ndarray  #: bool: a London network (E26)
+    net_vision: np.ndarray  #: float64: initial shared vision 0-1
+    net_clarity: np.ndarray  #: float64: initial role clarity 0-1
     # practices (index p)
-    prac_network: np.ndarray  # int32
-    prac_patients: np.ndarray  # float64
+    prac_network: np.ndarray  #: int32: the practice's network
+    prac_patients: np.ndarray  #: float64: the practice's weighted patients
     # core staff at week 0 (index k)
-    core_practice: np.ndarray  # int32
-    core_role: np.ndarray  # int16
-    core_fte: np.ndarray  # float32
-    net_names: list[str] = field(default_factory=list)
+    core_practice: np.ndarray  #: int32: the practice a core staff member works at
+    core_role: np.ndarray  #: int16: role index (order of :data:`pcnsim.roles.ROLE_KEYS`)
+    core_fte: np.ndarray  #: float32: FTE (1 = full time)
+    net_names: list[str] = field(default_factory=list)  #: names of the networks, if any (for tables)
 
     @property
     def n_networks(self) -> int:
+        """Number of networks."""
         return len(self.net_patients)
 
     @property
     def n_practice_total(self) -> int:
+        """Number of practices, over all networks."""
         return len(self.prac_network)
 
     def describe(self) -> dict[str, float]:
+        """Counts for a summary: networks, practices, weighted patients, core staff, London networks."""
         return {
             "networks": self.n_networks,
             "practices": self.n_practice_total,

@@ -240,6 +240,7 @@ def summarise(model: PCNModel) -> dict[str, Any]:
 
 
 def role_frame(summary: dict[str, Any]) -> pd.DataFrame:
+    """The per-role part of a run summary (:func:`summarise`) as a DataFrame indexed by role key."""
     return pd.DataFrame(summary["roles"]).set_index("role")
 
 

@@ -46,6 +46,8 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class Role:
+    """One profession: a row of the role catalogue (its columns and their units are in the module docstring)."""
+
     key: str
     label: str
     arrs: bool
@@ -98,8 +100,8 @@ ROLES: tuple[Role, ...] = (
     Role("mental_health_practitioner", "Mental health practitioner", True, _mix("mental_health_practitioner"), 62_340.0, 0.0, 0.5, 0.6, 1.0, 25.0, 0.10, 4, 0.85, "#17becf"),
 )
 
-ROLE_KEYS: tuple[str, ...] = tuple(r.key for r in ROLES)
-ROLE_INDEX: dict[str, int] = {k: i for i, k in enumerate(ROLE_KEYS)}
+ROLE_KEYS: tuple[str, ...] = tuple(r.key for r in ROLES)  #: The roles' keys, in catalogue order.
+ROLE_INDEX: dict[str, int] = {k: i for i, k in enumerate(ROLE_KEYS)}  #: Role key -> index.
 N_ROLES = len(ROLES)
 GP = ROLE_INDEX["gp"]
 NURSE = ROLE_INDEX["practice_nurse"]

@@ -184,14 +184,18 @@ class Scenario:
 
     @classmethod
     def default(cls) -> Scenario:
+        """The built-in default scenario (``pcnsim/data/default.toml``)."""
         text = resources.files("pcnsim").joinpath("data/default.toml").read_text(encoding="utf-8")
         return cls.loads(text, source="<built-in default>")
 
     # -- use ---------------------------------------------------------------------------------------
     def resolved_params(self) -> Params:
+        """The validated parameters: the base parameter set with this scenario's ``parameters`` on top."""
         return Params.from_dict({**BASES[self.base], **self.parameters}, where=self.source)
 
     def build_population(self, params: Params | None = None) -> Any:
+        """The :class:`~pcnsim.population.Population` of ``[population]`` (copied ``copies`` times), built
+        from ``params`` (default: :meth:`resolved_params`)."""
         from pcnsim.population import replicate
 
         params = params or self.resolved_params()
@@ -211,6 +215,8 @@ class Scenario:
         return PCNModel(rng=seed, population=self.build_population(params), interventions=self.interventions, params=params)
 
     def with_changes(self, **changes: Any) -> Scenario:
+        """A new, validated scenario with top-level keys replaced (``name=...``, ``population={...}``,
+        ``parameters={...}``: a table replaces the whole table)."""
         d = self.to_dict(resolved=False)
         d.update(changes)
         return Scenario.from_dict(d, source=self.source)
@@ -231,6 +237,7 @@ class Scenario:
         return d
 
     def to_toml(self, **kw: Any) -> str:
+        """The scenario as a TOML file's text (keywords as for :meth:`to_dict`)."""
         import tomli_w
 
         return tomli_w.dumps(self.to_dict(**kw))

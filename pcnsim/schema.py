@@ -14,6 +14,7 @@ or infinity, dates within :data:`DATE_MIN` .. :data:`DATE_MAX`. A document is ch
 
 (Both, with :func:`excerpt`, live in :mod:`pcnsim.guards` and are re-exported here: a new file format,
 such as a calibration or ensemble config, needs only this module.)
+
 3. :func:`validate` validates against the model and turns a :class:`pydantic.ValidationError` into one
    :class:`~pcnsim.errors.PCNSimInputError` whose message names the field path (``interventions[0].hours``),
    says what is allowed, and quotes at most :data:`EXCERPT` characters of the bad value.
@@ -64,6 +65,7 @@ from pcnsim.guards import loads_toml as loads_toml
 #: Dates anywhere in pcnsim's inputs lie in this window (the model's calendar arithmetic and plots are
 #: safe well beyond it; dates outside it are typing mistakes).
 DATE_MIN = dt.date(1990, 1, 1)
+#: The last date allowed in any input (see DATE_MIN).
 DATE_MAX = dt.date(2100, 12, 31)
 #: Longest name (a label for tables, figures and folder names; see :func:`pcnsim.output.slug`).
 MAX_NAME = 200

@@ -104,4 +104,5 @@ class StaffArrays:
         return getattr(self, name)[: self.n]
 
     def active_ids(self) -> np.ndarray:
+        """Staff ids (rows) of everyone in post now, in increasing order."""
         return np.flatnonzero(self.active[: self.n])

@@ -1,4 +1,4 @@
-"""Calibration: the published targets T1-T5 as data, how the model measures each, and the fit.
+"""Calibration: the published targets T1-T7 as data, how the model measures each, and the fit.
 
 Targets (rows T1-T7 of the evidence table, :mod:`pcnsim.evidence`) are :class:`Target` records: the published value, the
 tolerance the model must meet, the evidence rows, and *how the model measures it* (which roles, which

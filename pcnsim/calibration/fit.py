@@ -58,6 +58,8 @@ LEAVING: tuple[FreeParameter, ...] = (
     FreeParameter("core_intention_offset", 0.8, -2.0, 3.0),
     FreeParameter("propensity_renewal", 0.0025, 0.001, 0.03),
 )
+#: The blocks of the fit: name -> (free parameters, targets in the block's loss, runs the loss needs:
+#: ``"default"`` for the default scenario, ``"t1"`` for T1's condition).
 BLOCKS: dict[str, tuple[tuple[FreeParameter, ...], tuple[str, ...], tuple[str, ...]]] = {
     # name: (parameters, targets in the loss, runs needed)
     "recruitment": (RECRUITMENT, ("T4a", "T4b", "T5"), ("default",)),
@@ -96,6 +98,8 @@ def target_loss(means: dict[str, float], ids: Iterable[str]) -> float:
 
 
 def prior_loss(values: dict[str, float], free: Iterable[FreeParameter]) -> float:
+    """Gaussian prior term of the loss: the sum of ``((value - mean) / sd)^2`` over the parameters of ``free``
+    that have a prior (``FreeParameter.prior = (mean, sd)``, in the parameter's unit)."""
     return float(sum(((values[f.name] - f.prior[0]) / f.prior[1]) ** 2 for f in free if f.prior))
 
 
@@ -205,6 +209,7 @@ def _fit_block(res: FitResult, values: dict[str, float], name: str, round_no: in
 
 
 def free_parameters() -> list[FreeParameter]:
+    """Every fitted parameter, block by block in the order of :data:`BLOCKS`."""
     return [f for blk in BLOCKS.values() for f in blk[0]]
 
 

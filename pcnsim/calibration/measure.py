@@ -265,6 +265,8 @@ class Runner:
 
 
 def seeds_for(replicates: int, base: int = BASE_SEED) -> list[int]:
+    """Seeds of ``replicates`` replicates: ``base + i`` (the same for every parameter set: common random
+    numbers)."""
     return [base + i for i in range(replicates)]
 
 
@@ -301,4 +303,5 @@ def report_table(reps: pd.DataFrame) -> pd.DataFrame:
 
 
 def cpu_count() -> int:
+    """CPUs this process may use (its affinity set where the platform has one), at least 1."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -15,9 +15,9 @@ from pcnsim.roles import ROLE_INDEX
 # ----------------------------------------------------------------------------------------------------------
 # How each target is measured
 # ----------------------------------------------------------------------------------------------------------
-PANEL_NETWORKS = 40  # networks per replicate (default copies); about 1,000 ARRS staff by 2022
-T1_PANEL_FACTOR = 3  # the T1 run (70 weeks only) uses 3 x the panel: about 100 link workers, nearer the survey's 279
-BASE_SEED = 20_190_401  # seeds of replicates are BASE_SEED + i (common random numbers across parameter sets)
+PANEL_NETWORKS = 40  #: Networks per replicate (copies of the default network); about 1,000 ARRS staff by 2022.
+T1_PANEL_FACTOR = 3  #: The T1 run (70 weeks only) uses 3 x the panel: about 100 link workers, nearer the survey's 279.
+BASE_SEED = 20_190_401  #: Replicate i runs with seed BASE_SEED + i (common random numbers across parameter sets).
 
 LINK_WORKER = ROLE_INDEX["link_worker"]
 #: T1 survey window (E11: NALW survey, June 2020).
@@ -28,6 +28,7 @@ T1_WINDOW = (dt.date(2020, 6, 1), dt.date(2020, 6, 30))
 #: sessions cover all of their need; 0.2 sessions (50 minutes of GP time a week) covers about 40% of it, so
 #: about 60% goes unmet. The report checks it.
 T1_GP_SUPERVISION_SESSIONS = 0.2
+#: Parameter overrides of the default scenario under which T1 is measured (see T1_GP_SUPERVISION_SESSIONS).
 T1_CONDITION: dict[str, Any] = {"gp_supervision_sessions": T1_GP_SUPERVISION_SESSIONS}
 #: Range of link workers' mean supervision (0-1) in the T1 window that counts as E11's condition.
 T1_CONDITION_SUPERVISION = (0.25, 0.55)
@@ -78,12 +79,15 @@ class Target:
 
     @property
     def half_width(self) -> float:
+        """Half the tolerance interval, ``(hi - lo) / 2``, in the target's unit (the scale of its loss)."""
         return (self.hi - self.lo) / 2.0
 
     def within(self, value: float) -> bool:
+        """True if ``value`` (in the target's unit) is finite and lies within ``[lo, hi]``."""
         return bool(np.isfinite(value) and self.lo <= value <= self.hi)
 
     def fmt(self, v: float) -> str:
+        """A value in the target's unit as text: a percentage for shares, one decimal otherwise; ``-`` for NaN."""
         if not np.isfinite(v):
             return "-"
         return f"{v:.1%}" if self.unit == "share" else f"{v:.1f}"

@@ -86,6 +86,7 @@ class Intervention(StrictModel):
 
     @classmethod
     def key_order(cls) -> list[str]:
+        """Keys of a table in the order written: ``type``, the kind's own fields, then the common ones."""
         return ["type", *cls.FIELDS, *cls.COMMON]
 
     @field_validator("start", mode="before")
@@ -109,6 +110,8 @@ class Intervention(StrictModel):
 
     # -- window and target ---------------------------------------------------------------------
     def is_active(self, week: int, date: dt.date) -> bool:
+        """True in a week (step number ``week``, starting on ``date``) within ``start <= . < end``."""
+
         def reached(bound: int | dt.date) -> bool:
             return week >= bound if isinstance(bound, int) else date >= bound
 
@@ -140,6 +143,7 @@ class Intervention(StrictModel):
         return store.setdefault(id(self), {})
 
     def network_mask(self, model: PCNModel) -> np.ndarray:
+        """Bool per network of ``model``: in the target ``networks`` (all by default)."""
         m = np.ones(model.n_networks, dtype=bool)
         if self.networks is not None:
             m[:] = False
@@ -156,6 +160,8 @@ class Intervention(StrictModel):
 
     # -- serialisation ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        """The scenario-file table of this intervention (``type`` and every field that is set), which
+        :func:`from_dict` reads back."""
         d: dict[str, Any] = {"type": self.kind}
         for f in (*self.FIELDS, *self.COMMON):
             v = getattr(self, f)

@@ -146,6 +146,7 @@ class TeamDays(_Mixing):
     event_cost: Number(0, 1e6, "GBP a network per team day") = 1000.0
 
     def is_team_day(self, model: PCNModel) -> bool:
+        """True in the week of a team day: every ``every_weeks`` weeks from the first active week."""
         return (model.week - self.start_week(model)) % self.every_weeks == 0
 
     def apply(self, model: PCNModel, levers: Levers) -> None:

@@ -33,9 +33,9 @@ from pcnsim.roles import GP, NURSE
 if TYPE_CHECKING:
     from pcnsim.model import PCNModel
 
-HOURS_PER_FTE_WEEK = 37.5  # Agenda for Change full-time week (assumption for every ARRS role)
-GP_SESSION_GBP = 280.0  # 2023/24 prices; assumption derived above
-NURSE_FTE_YEAR_GBP = 50_000.0  # 2023/24 prices; assumption derived above
+HOURS_PER_FTE_WEEK = 37.5  #: Paid hours in a full-time week: Agenda for Change (assumption for every ARRS role).
+GP_SESSION_GBP = 280.0  #: GBP per GP session, 2023/24 prices (assumption derived above).
+NURSE_FTE_YEAR_GBP = 50_000.0  #: GBP per practice-nurse FTE-year, 2023/24 prices (assumption derived above).
 
 
 def price_factor(model: PCNModel) -> float:

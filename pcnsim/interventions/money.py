@@ -56,6 +56,7 @@ class LondonWeighting(Intervention):
     london_only: bool = True
 
     def networks_covered(self, model: PCNModel) -> np.ndarray:
+        """Bool per network: targeted, and in London when ``london_only``."""
         nets = self.network_mask(model)
         if self.london_only:
             nets &= model.pop.net_london.astype(bool)

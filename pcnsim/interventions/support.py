@@ -127,6 +127,7 @@ class RoleClarity(Intervention):
     cost_per_starter: Number(0, 1e5, "GBP a new starter") = 1000.0
 
     def new_starters(self, model: PCNModel) -> np.ndarray:
+        """Bool per staff row: targeted and in their first ``weeks`` weeks in post."""
         s = model.staff
         tenure = model.week - s.hire_week[: s.n]
         return self.target(model) & (tenure < self.weeks) & (tenure >= 0)

@@ -2,7 +2,7 @@
 
 Evidence: E22 (job embeddedness: links to colleagues predict staying), E19 (staff split across a network
 can feel part of no team: a direction, acting here through co-presence and ties, mechanism 2), E24 and E27
-(shared aims build a sense of team). Form and weights are assumptions.
+(shared aims build a sense of team). Form and weights are assumptions::
 
     embed  = ties / (ties + belonging_tie_half)                        (ties: sum of tie strengths)
     target = clip((1 - vision_weight) embed + vision_weight vision + personal_sd affiliation

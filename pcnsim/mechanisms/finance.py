@@ -25,6 +25,8 @@ def cap_factor(fy: int, growth: float) -> float:
 
 
 def allocation(national_million: float, patients: np.ndarray, national_patients: float) -> np.ndarray:
+    """Each network's ARRS allocation for a year (GBP): the national entitlement (GBP million) shared by
+    weighted patients (E7)."""
     return national_million * 1e6 * patients / national_patients
 
 

@@ -67,7 +67,7 @@ def build_sites(ids: np.ndarray, role: np.ndarray, net: np.ndarray, net_first: n
 
     A person's records are their ``split_n`` practices from ``split_first`` on (wrapping round the network's
     practices), the first being the base if they have one. Records are ordered by (practice, role), stably
-    (people in ``ids`` order within a run): a counting sort in one compiled pass (:func:`_build_sites`).
+    (people in ``ids`` order within a run): a counting sort in one compiled pass (``_build_sites``).
     """
     net_first = np.asarray(net_first, dtype=np.int64)
     n_prac = np.asarray(n_prac, dtype=np.int64)

@@ -30,6 +30,9 @@ def open_posts(vacancy_fte: np.ndarray, post_fte: np.ndarray, min_post: float) -
 
 def fill_chance(base: np.ndarray, supply: np.ndarray, deprivation: np.ndarray, penalty: float,
                 pay_gap: np.ndarray, pay_sensitivity: float) -> np.ndarray:
+    """Chance that an open post is filled this week (probability per week): ``base`` (the weekly fill rate)
+    x the role's ``supply`` x (1 - ``penalty`` x deprivation share) x exp(-``pay_sensitivity`` x pay gap,
+    a share), clipped to 0-1."""
     q = base * supply * (1.0 - penalty * deprivation) * np.exp(-pay_sensitivity * pay_gap)
     return np.clip(q, 0.0, 1.0)
 

@@ -53,6 +53,8 @@ class LocalExecutor:
         self.kind = f"local pool ({self.workers} worker{'s' if self.workers != 1 else ''})"
 
     def map_unordered(self, fn: Callable[..., Any], payload: Any, batches: Sequence[Any]) -> Iterator[Any]:
+        """``fn(payload, batch)`` for every batch in the pool, yielded as each finishes (at most two batches
+        per worker in flight, so memory does not grow with the sweep)."""
         import multiprocessing as mp
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -82,6 +84,7 @@ class LocalExecutor:
         ex.shutdown(wait=True)
 
     def close(self) -> None:
+        """Nothing to release: each :meth:`map_unordered` call shuts its own pool down."""
         pass
 
 
@@ -117,6 +120,8 @@ class DaskExecutor:
         self.kind = f"Dask cluster at {address} ({n} worker{'s' if n != 1 else ''} now)"
 
     def map_unordered(self, fn: Callable[..., Any], payload: Any, batches: Sequence[Any]) -> Iterator[Any]:
+        """``fn(payload, batch)`` for every batch on the cluster, yielded as each finishes; tasks still
+        pending are cancelled if the caller stops early."""
         from distributed import as_completed
 
         tag = uuid.uuid4().hex[:8]
@@ -132,6 +137,7 @@ class DaskExecutor:
             self.client.cancel(futs)
 
     def close(self) -> None:
+        """Close the connection to the scheduler (the cluster keeps running)."""
         try:
             self.client.close(timeout=5)
         except Exception:  # noqa: BLE001 - closing a lost connection must not hide the real result

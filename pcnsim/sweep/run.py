@@ -27,6 +27,7 @@ class SweepReport:
 
     @property
     def rate(self) -> float:
+        """Runs done per second in this call (NaN if it took no time)."""
         return self.done_now / self.seconds if self.seconds > 0 else float("nan")
 
 

@@ -34,6 +34,8 @@ class ParamSpec:
     kind: str = "float"
 
     def to_dict(self) -> dict[str, Any]:
+        """The parameter's entry in a spec file: ``{"min": .., "max": ..}`` (dates as ISO dates) or
+        ``{"values": [...]}``."""
         if self.values is not None:
             return {"values": [v.isoformat() if isinstance(v, dt.date) else v for v in self.values]}
         if self.kind == "date":
@@ -133,10 +135,12 @@ class SweepSpec:
 
     @property
     def weeks(self) -> int:
+        """Run length (weeks): the spec's ``weeks``, else the base scenario's."""
         return int(self.scenario.weeks)
 
     @property
     def range_params(self) -> list[ParamSpec]:
+        """The parameters swept over a range (not given as explicit values)."""
         return [p for p in self.params if p.values is None]
 
     def problem(self) -> dict[str, Any]:
@@ -146,6 +150,8 @@ class SweepSpec:
 
     @property
     def n_points(self) -> int:
+        """Design points: the grid's combinations, ``samples`` (lhs), ``samples`` x (D + 2) or (2D + 2)
+        (sobol), ``samples`` x (D + 1) (morris), for D range parameters."""
         D = len(self.range_params)
         if self.design == "grid":
             return math.prod(len(a) for a in self._grid_axes())
@@ -157,6 +163,7 @@ class SweepSpec:
 
     @property
     def n_runs(self) -> int:
+        """Runs in the sweep: design points x replicates."""
         return self.n_points * self.replicates
 
     # -- design ---------------------------------------------------------------------------------
@@ -235,6 +242,7 @@ class SweepSpec:
                 for row in df[names].itertuples(index=False, name=None)] if names else [{} for _ in range(len(df))]
 
     def run_id(self, point: int, replicate: int) -> str:
+        """The id of a run, ``<spec hash>-p<point>-r<replicate>``: the same for the same spec anywhere."""
         return f"{self.hash()}-p{point:07d}-r{replicate:04d}"
 
     def tasks(self) -> list[RunTask]:

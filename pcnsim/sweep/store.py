@@ -85,11 +85,13 @@ class ResultStore:
         self._lock_fd = fd
 
     def close(self) -> None:
+        """Release the folder's lock (another sweep may then write to it)."""
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
 
     def manifest(self) -> dict[str, Any]:
+        """The folder's ``sweep.json``: spec hash, design, parameter space, run count."""
         try:
             return json.loads((self.root / "sweep.json").read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as e:
@@ -97,6 +99,7 @@ class ResultStore:
 
     # -- reading and writing --------------------------------------------------------------------
     def parts(self) -> list[Path]:
+        """The finished batches' Parquet files (``runs/part-*.parquet``), in name order."""
         return sorted(self.runs_dir.glob("part-*.parquet"))
 
     def done_ids(self) -> set[str]:
