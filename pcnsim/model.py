@@ -303,20 +303,22 @@ class PCNModel(mesa.Model):
         # On site at practices: Poisson for each (person, practice) record, its mean shared out by the
         # person's time there (the same law as one Poisson per person with a practice drawn per encounter);
         # an encounter happens if the partner is there too (their on-site share x share of time there).
-        batches = [(*ties_.site_encounters(rng, sites, 1.0 - remote, week_days, p.homophily), p.tie_gain)]
+        batches = [(*ties_.site_encounters(rng, sites, 1.0 - remote, week_days, p.homophily, with_same=True),
+                    p.tie_gain)]
         # remote (virtual) encounters with network colleagues, and mixing encounters (interventions)
         groups = pres.network_groups(ids, net, role, self.n_networks, N_ROLES)
         batches.append((*ties_.group_encounters(rng, groups, ids, net, role,
-                                                week_days * remote * p.virtual_contact_factor, p.homophily),
+                                                week_days * remote * p.virtual_contact_factor, p.homophily,
+                                                with_same=True),
                         p.tie_gain * p.virtual_contact_factor))
         if lev.mixing_contacts is not None:
             mix = lev.mixing_contacts
             batches.append((*ties_.group_encounters(rng, groups, ids, net, role, np.maximum(mix[ids], 0.0),
-                                                    lev.mixing_homophily, taking_part=mix > 0),
+                                                    lev.mixing_homophily, taking_part=mix > 0, with_same=True),
                             min(1.0, p.tie_gain * lev.mixing_gain)))
         n_encounters = 0
-        for src, dst, gain in batches:
-            ties_.reinforce(s.tie_j, s.tie_w, src, dst, gain, s.role)
+        for src, dst, same, gain in batches:
+            ties_.reinforce(s.tie_j, s.tie_w, src, dst, gain, s.role, same=same)
             n_encounters += len(src)
         # decay (rows of people who left hold no ties), and the tie sums belonging and peer support read
         rate = p.tie_decay + p.heavy_remote_decay * (remote > p.heavy_remote_threshold)

@@ -408,3 +408,16 @@ def test_encounters_follow_the_rate_with_homophily_and_mixed_presence():
     p_same = (5 * contacts * o * w_same).sum() / mean.sum()
     tot = started.sum()
     assert abs(same_pairs / tot - p_same) < 4 * np.sqrt(p_same * (1 - p_same) / tot)
+
+
+def test_encounter_kernels_flag_pairs_of_one_profession():
+    """The site and group kernels say, per encounter, whether the pair share a profession (so tie updates
+    need not look roles up): the flags are exactly the role equality of the pair."""
+    ids, role, net, practice, sites, onsite = _one_network_sites(roles=(0, 1, 1))
+    rng = np.random.default_rng(12)
+    src, dst, same = ties_.site_encounters(rng, sites, onsite, np.full(len(ids), 7.5), 0.5, with_same=True)
+    assert len(src) > 100 and same.any() and (~same).any()
+    assert np.array_equal(same, role[src] == role[dst])
+    g = pres.network_groups(ids, net, role, 2, 2)
+    s2, d2, same2 = ties_.group_encounters(rng, g, ids, net, role, np.full(len(ids), 4.0), 0.3, with_same=True)
+    assert len(s2) > 100 and np.array_equal(same2, role[s2] == role[d2])

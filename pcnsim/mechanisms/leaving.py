@@ -116,13 +116,24 @@ def exits(rng: np.random.Generator, role: np.ndarray, intends: np.ndarray, lever
 
     One uniform ``u`` per person decides both kinds: ``u`` below the role's cumulative lever-free hazards
     (``lever_free``, roles x 3 from :func:`exit_hazards`) is a retirement, relocation or end of post; else
-    ``u`` below that plus the resignation hazard of the person's intention state is a resignation."""
+    ``u`` below that plus the resignation hazard of the person's intention state is a resignation. (One
+    compiled pass over the people, after one bulk draw of their uniforms.)"""
     u = rng.random(len(role))
-    cum = lever_free[role]
-    kind = np.zeros(len(role), dtype=np.int8)
-    resign = u < cum[:, 2] + np.where(intends, h_intending, h_not)
-    kind[resign] = RESIGNATION
-    kind[u < cum[:, 2]] = END_OF_POST
-    kind[u < cum[:, 1]] = RELOCATION
-    kind[u < cum[:, 0]] = RETIREMENT
+    return _exits(u, np.asarray(role, np.int64), np.asarray(intends, np.bool_),
+                  np.ascontiguousarray(lever_free, np.float64), float(h_intending), float(h_not))
+
+
+@njit
+def _exits(u, role, intends, lever_free, h_intending, h_not):  # noqa: ANN001, ANN202
+    kind = np.zeros(len(u), np.int8)
+    for i in range(len(u)):
+        x, r = u[i], role[i]
+        if x < lever_free[r, 0]:
+            kind[i] = RETIREMENT
+        elif x < lever_free[r, 1]:
+            kind[i] = RELOCATION
+        elif x < lever_free[r, 2]:
+            kind[i] = END_OF_POST
+        elif x < lever_free[r, 2] + (h_intending if intends[i] else h_not):
+            kind[i] = RESIGNATION
     return kind

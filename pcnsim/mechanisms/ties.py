@@ -124,8 +124,9 @@ def _poisson_inversion(mean, u, big, head):  # noqa: ANN001, ANN202
 
 
 def site_encounters(rng: np.random.Generator, sites: Sites, onsite: np.ndarray, week_days: np.ndarray,
-                    homophily: float) -> tuple[np.ndarray, np.ndarray]:
-    """On-site encounters this week: returns (``src``, ``dst``) person ids, one pair per encounter that happened.
+                    homophily: float, with_same: bool = False) -> tuple[np.ndarray, ...]:
+    """On-site encounters this week: returns (``src``, ``dst``) person ids, one pair per encounter that happened
+    (with ``with_same``, also ``same``: whether the pair share a profession, for :func:`reinforce`).
 
     ``onsite`` (1 - remote share) and ``week_days`` (5 x ``contacts_per_day`` x FTE) are per person, in the
     order of the ``ids`` the sites were built from. Each record (person p at practice q, a share s of p's
@@ -136,20 +137,24 @@ def site_encounters(rng: np.random.Generator, sites: Sites, onsite: np.ndarray, 
     here = np.asarray(onsite, dtype=np.float64)[sites.owner] * sites.share
     count = poisson(rng, np.asarray(week_days, dtype=np.float64)[sites.owner] * here)
     u = rng.random(int(count.sum()))  # one uniform per encounter: see _site_encounters
-    return _site_encounters(count, u, sites.staff, here, float(homophily), sites.same_lo, sites.same_n,
-                            sites.all_lo, sites.all_n)
+    src, dst, same = _site_encounters(count, u, sites.staff, sites.key, here, float(homophily), sites.same_lo,
+                                      sites.same_n, sites.all_lo, sites.all_n)
+    return (src, dst, same) if with_same else (src, dst)
 
 
 @njit
-def _site_encounters(count, u, staff, here, homophily, same_lo, same_n, all_lo, all_n):  # noqa: ANN001, ANN202
+def _site_encounters(count, u, staff, key, here, homophily, same_lo, same_n, all_lo, all_n):  # noqa: ANN001, ANN202
     # One uniform x per encounter decides all three things, each from a part of x that is uniform and
     # independent of the others: x < homophily picks the own-profession run, else any; y, x rescaled to
     # [0, 1) within that branch (x / homophily, or (x - homophily) / (1 - homophily)), gives the record
     # floor(y n) of the run's n; the fractional part of y n, uniform on [0, 1) and independent of the record,
     # decides whether the partner is there. (About 40 of x's 53 bits are left for that last test.)
     # Written without branches on the draws (selects; a pair is kept by advancing m): about 30% faster.
+    # The pair share a profession when the partner's record has the same key (practice and role) as one's
+    # own: known here, so tie updates need not look roles up.
     src = np.empty(len(u), np.int64)
     dst = np.empty(len(u), np.int64)
+    pair_same = np.empty(len(u), np.bool_)
     inv_same = 1.0 / homophily if homophily > 0.0 else 0.0
     inv_all = 1.0 / (1.0 - homophily) if homophily < 1.0 else 0.0
     m = e = 0
@@ -164,15 +169,17 @@ def _site_encounters(count, u, staff, here, homophily, same_lo, same_n, all_lo, 
             j = (s_lo if same else a_lo) + at
             src[m] = me
             dst[m] = staff[j]
+            pair_same[m] = key[j] == key[r]
             m += (j != r) & (yn - at < here[j])  # not oneself, and the partner is there
             e += 1
-    return src[:m], dst[:m]
+    return src[:m], dst[:m], pair_same[:m]
 
 
 def group_encounters(rng: np.random.Generator, groups: Groups, ids: np.ndarray, net: np.ndarray, role: np.ndarray,
-                     mean: np.ndarray, homophily: float,
-                     taking_part: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Encounters across a network (remote, or mixing): returns (``src``, ``dst``) person ids.
+                     mean: np.ndarray, homophily: float, taking_part: np.ndarray | None = None,
+                     with_same: bool = False) -> tuple[np.ndarray, ...]:
+    """Encounters across a network (remote, or mixing): returns (``src``, ``dst``) person ids (with
+    ``with_same``, also ``same``: whether the pair share a profession, for :func:`reinforce`).
 
     Person ``ids[i]`` (network ``net[i]``, profession ``role[i]``) draws Poisson(``mean[i]``) encounters; each
     picks a colleague of the network uniformly, of the same profession with chance ``homophily``; drawing
@@ -181,38 +188,45 @@ def group_encounters(rng: np.random.Generator, groups: Groups, ids: np.ndarray, 
     count = poisson(rng, mean)
     u = rng.random((int(count.sum()), 2))  # per encounter: own profession?, which colleague
     part = np.zeros(1, np.bool_) if taking_part is None else np.asarray(taking_part, dtype=np.bool_)
-    return _group_encounters(count, u, np.asarray(ids, dtype=np.int64), np.asarray(net, dtype=np.int64),
-                             np.asarray(role, dtype=np.int64), float(homophily), groups.ids, groups.start,
-                             int(groups.n_roles), part, taking_part is not None)
+    src, dst, same = _group_encounters(count, u, np.asarray(ids, dtype=np.int64), np.asarray(net, dtype=np.int64),
+                                       np.asarray(role, dtype=np.int64), float(homophily), groups.ids,
+                                       groups.start, int(groups.n_roles), part, taking_part is not None)
+    return (src, dst, same) if with_same else (src, dst)
 
 
 @njit
 def _group_encounters(count, u, ids, net, role, homophily, gids, start, n_roles, part, use_part):  # noqa: ANN001, ANN202
+    # The partner shares the person's profession when its position in the sorted ids falls in the run of
+    # the person's own (network, role).
     src = np.empty(len(u), np.int64)
     dst = np.empty(len(u), np.int64)
+    pair_same = np.empty(len(u), np.bool_)
     m = e = 0
     for i in range(len(count)):
         me = ids[i]
+        own_lo = start[net[i] * n_roles + role[i]]
+        own_hi = start[net[i] * n_roles + role[i] + 1]
         for _ in range(count[i]):
             if u[e, 0] < homophily:
-                lo = start[net[i] * n_roles + role[i]]
-                hi = start[net[i] * n_roles + role[i] + 1]
+                lo, hi = own_lo, own_hi
             else:
                 lo = start[net[i] * n_roles]
                 hi = start[(net[i] + 1) * n_roles]
             if hi > lo:  # (a group is never empty for a person in it)
-                partner = gids[lo + np.int64(u[e, 1] * (hi - lo))]
+                at = lo + np.int64(u[e, 1] * (hi - lo))
+                partner = gids[at]
                 if partner != me and (not use_part or part[partner]):
                     src[m] = me
                     dst[m] = partner
+                    pair_same[m] = own_lo <= at < own_hi
                     m += 1
             e += 1
-    return src[:m], dst[:m]
+    return src[:m], dst[:m], pair_same[:m]
 
 
 # ---------------------------------------------------------------------------------------------- tie upkeep
 def reinforce(tie_j: np.ndarray, tie_w: np.ndarray, src: np.ndarray, dst: np.ndarray, gain: float,
-              role: np.ndarray, k_same: int = K_SAME) -> None:
+              role: np.ndarray, k_same: int = K_SAME, same: np.ndarray | None = None) -> None:
     """Apply encounters ``src[e]``-``dst[e]`` in order, in place: each strengthens both people's tie
     (w <- w + gain (1 - w)) before the next is applied.
 
@@ -221,13 +235,19 @@ def reinforce(tie_j: np.ndarray, tie_w: np.ndarray, src: np.ndarray, dst: np.nda
     tie takes the first empty slot of its kind, or replaces the first of the weakest ties of its kind if
     that tie is weaker than the new one would be (``gain``); otherwise that person's ties of that kind are
     all stronger and no tie is made for them. So no encounter lowers anyone's tie sums, and meeting more
-    colleagues of other professions never touches a peer tie (nor the reverse)."""
+    colleagues of other professions never touches a peer tie (nor the reverse).
+
+    ``same`` (per encounter: do the pair share a profession?), when the encounter kernels give it, saves
+    looking up both roles for every encounter; it must equal ``role[src] == role[dst]``."""
     _check_tables(tie_j, tie_w)
     k = tie_j.shape[1]
     if not 0 < k_same < k:
         raise ValueError(f"k_same must split the {k} slots in two")
-    _reinforce(tie_j, tie_w, np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), float(gain),
-               np.asarray(role, dtype=np.int16), int(k_same))
+    src, dst = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+    role = np.asarray(role, dtype=np.int16)
+    if same is None:
+        same = role[src] == role[dst]
+    _reinforce(tie_j, tie_w, src, dst, float(gain), np.asarray(same, dtype=np.bool_), int(k_same))
 
 
 @njit(inline="always")
@@ -276,19 +296,19 @@ def _strengthen(tie_j, tie_w, a, b, gain, slot, lo, hi):  # noqa: ANN001, ANN202
 
 
 @njit
-def _reinforce(tie_j, tie_w, src, dst, gain, role, k_same):  # noqa: ANN001, ANN202
+def _reinforce(tie_j, tie_w, src, dst, gain, same, k_same):  # noqa: ANN001, ANN202
     # Two copies of the loop, so that the model's layout gets the unrolled search with no test inside it.
     k = tie_j.shape[1]
     if k == K_TIES and k_same == K_SAME and k == 2 * K_SAME:
         for e in range(len(src)):
             a, b = src[e], dst[e]
-            lo = 0 if role[a] == role[b] else K_SAME
+            lo = 0 if same[e] else K_SAME
             _strengthen(tie_j, tie_w, a, b, gain, _find(tie_j[a], b, lo), lo, lo + K_SAME)
             _strengthen(tie_j, tie_w, b, a, gain, _find(tie_j[b], a, lo), lo, lo + K_SAME)
     else:
         for e in range(len(src)):
             a, b = src[e], dst[e]
-            lo, hi = (0, k_same) if role[a] == role[b] else (k_same, k)
+            lo, hi = (0, k_same) if same[e] else (k_same, k)
             _strengthen(tie_j, tie_w, a, b, gain, _find_any(tie_j[a], b, lo, hi), lo, hi)
             _strengthen(tie_j, tie_w, b, a, gain, _find_any(tie_j[b], a, lo, hi), lo, hi)
 

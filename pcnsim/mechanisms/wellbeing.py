@@ -66,6 +66,37 @@ class Weights(NamedTuple):
         values = {f: derived[f] if f in derived else float(getattr(p, f)) for f in cls._fields}
         return cls(**{f: np.full(n_networks, v, dtype=np.float64) for f, v in values.items()})
 
+    def matrix(self) -> np.ndarray:
+        """The weights as one C-contiguous (networks x fields) array, a network's row in a few cache lines
+        (the pass reads a person's network's weights from it; column ``k`` is field ``k``)."""
+        return np.ascontiguousarray(np.stack([np.asarray(getattr(self, f), np.float64) for f in self._fields], axis=1))
+
+
+# Column of each weight in Weights.matrix(): compile-time constants of the pass, looked up by name.
+_TIE_HALF = Weights._fields.index("belonging_tie_half")
+_VISION_WEIGHT = Weights._fields.index("belonging_vision_weight")
+_PERSONAL_SD = Weights._fields.index("belonging_personal_sd")
+_BASE_BONUS = Weights._fields.index("belonging_base_bonus")
+_DILUTION = Weights._fields.index("belonging_dilution")
+_BELONGING_RATE = Weights._fields.index("belonging_rate")
+_PEER_HALF = Weights._fields.index("peer_tie_half")
+_SUP_WEIGHT = Weights._fields.index("supervision_weight")
+_WORKLOAD = Weights._fields.index("workload_multiplier")
+_STRAIN = Weights._fields.index("baseline_strain")
+_BURNOUT_RISE = Weights._fields.index("burnout_rise")
+_BURNOUT_RECOVERY = Weights._fields.index("burnout_recovery")
+_DISC_RATE = Weights._fields.index("discrepancy_rate")
+_INTERCEPT = Weights._fields.index("intention_intercept")
+_CORE_OFFSET = Weights._fields.index("core_intention_offset")
+_W_ISOLATION = Weights._fields.index("w_isolation")
+_W_SUPERVISION = Weights._fields.index("w_supervision")
+_W_DISCREPANCY = Weights._fields.index("w_discrepancy")
+_W_BURNOUT = Weights._fields.index("w_burnout")
+_W_PAY = Weights._fields.index("w_pay")
+_W_FLEXIBILITY = Weights._fields.index("w_flexibility")
+_W_CONTAGION = Weights._fields.index("w_contagion")
+_THRESHOLD = Weights._fields.index("heavy_remote_threshold")
+
 
 class PersonLevers(NamedTuple):
     """The per-staff levers the pass reads (arrays indexed by staff id, or None: neutral)."""
@@ -136,33 +167,32 @@ def update(ids: np.ndarray, role: np.ndarray, net: np.ndarray, fte: np.ndarray, 
         np.asarray(is_arrs, np.bool_), np.asarray(need_per_fte, np.float64),
         np.asarray(role_discrepancy, np.float64),
         *lever(levers.protected_hours), *lever(levers.peer_bonus), *lever(levers.extra_load),
-        *lever(levers.discrepancy_cut), w)
+        *lever(levers.discrepancy_cut), w.matrix())
 
 
 @njit
 def _update(ids, role, net, fte, remote, strength, same_strength, split, base,  # noqa: ANN001, ANN202, PLR0913
             belonging, supervision, peer, support, load, burnout, discrepancy, pay_gap, contagion, propensity,
             affiliation, intention, intends, vision, clarity, coverage, team_load, gap, is_arrs, need_per_fte,
-            role_disc, protected, has_protected, bonus, has_bonus, extra, has_extra, cut, has_cut, w):
+            role_disc, protected, has_protected, bonus, has_bonus, extra, has_extra, cut, has_cut, wm):
     n_roles = gap.shape[1]
     sup_sum, n_need, prot_sum = 0.0, 0, 0.0
     for p in range(len(ids)):
         i, r, g = ids[p], role[p], net[p]
+        w = wm[g]  # this person's network's weights (columns: the fields of Weights)
         arrs = is_arrs[r]
         # mechanism 3: belonging
-        embed = bel.embeddedness(np.float64(strength[p]), w.belonging_tie_half[g])
-        tgt = bel.target(embed, vision[g], np.float64(affiliation[i]), base[p], split[p],
-                         w.belonging_vision_weight[g], w.belonging_personal_sd[g], w.belonging_base_bonus[g],
-                         w.belonging_dilution[g])
-        b = np.float32(bel.step(np.float64(belonging[i]), tgt, w.belonging_rate[g]))
+        embed = bel.embeddedness(np.float64(strength[p]), w[_TIE_HALF])
+        tgt = bel.target(embed, vision[g], np.float64(affiliation[i]), base[p], split[p], w[_VISION_WEIGHT],
+                         w[_PERSONAL_SD], w[_BASE_BONUS], w[_DILUTION])
+        b = np.float32(bel.step(np.float64(belonging[i]), tgt, w[_BELONGING_RATE]))
         belonging[i] = b
         # mechanism 4: support
         need = need_per_fte[r] * fte[p] if arrs else 0.0
         prot = np.float64(protected[i]) if has_protected else 0.0
         sv = sup.supervision(coverage[g], need, prot)
-        pr = sup.peer(np.float64(same_strength[p]) + (np.float64(bonus[i]) if has_bonus else 0.0),
-                      w.peer_tie_half[g])
-        su = sup.combine(sv, pr, need > 0.0, w.supervision_weight[g])
+        pr = sup.peer(np.float64(same_strength[p]) + (np.float64(bonus[i]) if has_bonus else 0.0), w[_PEER_HALF])
+        su = sup.combine(sv, pr, need > 0.0, w[_SUP_WEIGHT])
         if need > 0.0:
             sup_sum += sv
             n_need += 1
@@ -172,22 +202,21 @@ def _update(ids, role, net, fte, remote, strength, same_strength, split, base,  
         # mechanism 5: workload and burnout
         ld = team_load[g * n_roles + r]
         load[i] = ld
-        bo = np.float32(wl.burnout_step(np.float64(burnout[i]), ld, w.workload_multiplier[g],
-                                        np.float64(extra[i]) if has_extra else 0.0, su32, w.baseline_strain[g],
-                                        w.burnout_rise[g], w.burnout_recovery[g]))
+        bo = np.float32(wl.burnout_step(np.float64(burnout[i]), ld, w[_WORKLOAD],
+                                        np.float64(extra[i]) if has_extra else 0.0, su32, w[_STRAIN],
+                                        w[_BURNOUT_RISE], w[_BURNOUT_RECOVERY]))
         burnout[i] = bo
         # job discrepancy and pay gap (ARRS roles only)
         d = np.float32(lv.discrepancy_step(np.float64(discrepancy[i]), role_disc[r], clarity[g],
-                                           np.float64(cut[i]) if has_cut else 0.0, w.discrepancy_rate[g]))
+                                           np.float64(cut[i]) if has_cut else 0.0, w[_DISC_RATE]))
         discrepancy[i] = d
         pg = np.float32(gap[g, r] if arrs else 0.0)
         pay_gap[i] = pg
         # mechanism 7: intention
-        z = lv.log_odds(w.intention_intercept[g] + (0.0 if arrs else w.core_intention_offset[g]),
-                        np.float64(b), su32, np.float64(d), np.float64(bo), np.float64(pg),
-                        np.float64(remote[p]), np.float64(contagion[i]), w.w_isolation[g], w.w_supervision[g],
-                        w.w_discrepancy[g], w.w_burnout[g], w.w_pay[g], w.w_flexibility[g], w.w_contagion[g],
-                        w.heavy_remote_threshold[g])
+        z = lv.log_odds(w[_INTERCEPT] + (0.0 if arrs else w[_CORE_OFFSET]), np.float64(b), su32, np.float64(d),
+                        np.float64(bo), np.float64(pg), np.float64(remote[p]), np.float64(contagion[i]),
+                        w[_W_ISOLATION], w[_W_SUPERVISION], w[_W_DISCREPANCY], w[_W_BURNOUT], w[_W_PAY],
+                        w[_W_FLEXIBILITY], w[_W_CONTAGION], w[_THRESHOLD])
         intention[i] = lv.probability(z)
         intends[i] = z + propensity[i] > 0.0
     return sup_sum, n_need, prot_sum
