@@ -55,6 +55,8 @@ import numpy as np
 from pcnsim._jit import njit
 from pcnsim.errors import PCNSimInputError
 
+__all__ = ["STREAMS", "Stream", "Streams", "check_keys", "logistic", "network_keys", "normal"]
+
 #: The streams, one per mechanism that draws (the order fixes each stream's seed: append, never reorder).
 STREAMS: tuple[str, ...] = ("start", "onsite", "remote", "mixing", "renew", "exit", "recruit", "person")
 
