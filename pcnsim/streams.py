@@ -220,6 +220,14 @@ class Streams:
     def __repr__(self) -> str:
         return f"Streams(n_networks={self.n_networks}, drawn={int(self.counter.sum())})"
 
+    def __getstate__(self) -> dict[str, np.ndarray]:
+        # (pickle copies views as arrays of their own: rebuild each Stream's view of the counters instead)
+        return {"keys": self.keys, "counter": self.counter}
+
+    def __setstate__(self, state: dict[str, np.ndarray]) -> None:
+        self.__init__(state["keys"])
+        self.counter[:] = state["counter"]
+
 
 def logistic(u: np.ndarray) -> np.ndarray:
     """Standard logistic numbers from uniforms in (0, 1), by inversion: log(u / (1 - u))."""

@@ -227,6 +227,19 @@ def test_a_network_alone_with_its_key_runs_as_among_others(national_runs, g):
     assert (alone.model.streams.counter[:, 0] == plain.model.streams.counter[:, g]).all()
 
 
+def test_a_pickled_model_goes_on_drawing_where_it_stopped():
+    import pickle
+
+    m = PCNModel(rng=4, population=_england(2)).run(20)
+    copy = pickle.loads(pickle.dumps(m))
+    assert copy.streams["exit"].counter is not None and np.array_equal(copy.streams.counter, m.streams.counter)
+    m.run(20)
+    copy.run(20)
+    assert m.recorder.weekly().equals(copy.recorder.weekly())
+    assert np.array_equal(copy.streams.counter, m.streams.counter)
+    assert np.shares_memory(copy.streams["exit"].counter, copy.streams.counter)
+
+
 def test_explicit_keys_are_checked_against_the_networks():
     with pytest.raises(PCNSimInputError, match="network_keys"):
         PCNModel(rng=1, network_keys=[1, 2])
