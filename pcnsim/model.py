@@ -97,7 +97,9 @@ class PCNModel(mesa.Model):
     network_keys : sequence of int, optional
         The key of each network's random streams (whole numbers from 0 to 2**64 - 1), instead of keys from
         ``rng``: network ``g`` given ``pcnsim.streams.network_keys(seed, n)[g]`` draws exactly what network
-        ``g`` of a model seeded ``seed`` draws, whatever other networks the model holds.
+        ``g`` of a model seeded ``seed`` draws, whatever other networks the model holds (so the runs of
+        one-network models seeded ``s_0, s_1, ...`` can be packed as the networks of one model with the keys
+        ``network_keys(s_i, 1)[0]``).
     **overrides
         Any parameter of :class:`pcnsim.params.Params` by name (``pcnsim params`` lists them). Unknown
         names are rejected with the list of valid ones; values out of range name the allowed range.

@@ -167,7 +167,10 @@ class Stream:
 
     def uniforms(self, net: np.ndarray) -> np.ndarray:
         """One uniform in (0, 1) per element of ``net`` (the element's network), in element order."""
-        return _fill(np.asarray(net, dtype=np.int64), self.seed, self.counter)
+        net = np.asarray(net)
+        if net.dtype not in (np.int32, np.int64):  # (staff arrays hold int32: used as they are)
+            net = net.astype(np.int64)
+        return _fill(net, self.seed, self.counter)
 
     def integers(self, net: np.ndarray, n: np.ndarray | int) -> np.ndarray:
         """One whole number from 0 to ``n - 1`` per element (``n`` per element, or one for all; at least 1),
