@@ -158,12 +158,12 @@ def check_keys(keys: Sequence[int] | np.ndarray, n_networks: int) -> np.ndarray:
 class Stream:
     """One mechanism's stream in every network: the seed of each network's stream and its counter.
 
-    Compiled kernels that draw as they go take ``seed`` and ``counter`` and call :func:`uniform`, advancing
+    Compiled kernels that draw as they go take ``seed`` and ``counter`` and call ``uniform(seed[g], counter[g])``, advancing
     ``counter[g]`` by one per uniform of network ``g`` (in place)."""
 
     name: str
     seed: np.ndarray  #: uint64 per network
-    counter: np.ndarray  #: uint64 per network: uniforms drawn so far (a view into :attr:`Streams.counter`)
+    counter: np.ndarray  #: uint64 per network: uniforms drawn so far (a view into the ``counter`` table of :class:`Streams`)
 
     def uniforms(self, net: np.ndarray) -> np.ndarray:
         """One uniform in (0, 1) per element of ``net`` (the element's network), in element order."""
