@@ -145,10 +145,10 @@ class Params(BaseModel):
     burnout_recovery: float = P(0.03, 0.0, 0.5, "per week at full support", "E16 (direction) + assumption (size)", "Recovery from burnout, proportional to support.", group="workload")
 
     # --- intention to leave and leaving -------------------------------------------------------------
-    intention_intercept: float = P(-4.01, -8.0, 2.0, "log-odds", "calibrated (T1, T2, T3, T6)", "Log-odds of intending to leave within a year for an ARRS member with full belonging and support and no discrepancy, burnout or pay gap.", group="leaving")
+    intention_intercept: float = P(-3.95, -8.0, 2.0, "log-odds", "calibrated (T1, T2, T3, T6)", "Log-odds of intending to leave within a year for an ARRS member with full belonging and support and no discrepancy, burnout or pay gap.", group="leaving")
     core_intention_offset: float = P(0.855, -5.0, 3.0, "log-odds", "calibrated (T7b)", "Difference in baseline log-odds of intention for core staff (GPs, nurses).", group="leaving")
     isolation_or_per_sd: float = P(1.6, 1.0, 3.0, "odds ratio per SD", "E15", "Odds ratio of intending to leave per SD of isolation (1 - belonging) among settled staff (E15: 1.6 per SD of worse team climate, 95% CI 1.4-1.8); the SD is belonging's own among settled ARRS staff (belonging_sd_settled).", group="leaving")
-    w_supervision: float = P(2.07, 0.0, 10.0, "log-odds per unit", "E11, E16 (direction) + calibrated (T1)", "Effect of lacking supervision and support (1 - support); identified by T1, which counts link workers intending to leave because of it.", group="leaving")
+    w_supervision: float = P(1.7, 0.0, 10.0, "log-odds per unit", "E11, E16 (direction) + calibrated (T1)", "Effect of lacking supervision and support (1 - support); identified by T1, which counts link workers intending to leave because of it.", group="leaving")
     discrepancy_or_per_30: float = P(4.86, 1.0, 10.0, "odds ratio per 30 points", "E12", "Odds ratio of intending to leave per 30 points of E12's job-discrepancy scale.", group="leaving")
     discrepancy_points: float = P(100.0, 30.0, 300.0, "scale points per unit", "assumption", "Points of E12's job-discrepancy scale per unit of the model's discrepancy (a share of time on other work: 100 reads the scale as percent of time).", group="leaving")
     new_starter_discrepancy: float = P(1.5, 1.0, 3.0, "multiplier", "E27 + assumption", "Job discrepancy of a new starter relative to the network's level for the role (new starters are 'retrofitted').", group="leaving")

@@ -103,7 +103,15 @@ def report_markdown(reps: pd.DataFrame, *, fit_result: FitResult | None, overrid
     lines += ["", "## The fit", ""]
     if fit_result is None:
         lines += ["No fit in this run (`--check`): the figures above are for the current defaults in "
-                  "`pcnsim/params.py`.", ""]
+                  "`pcnsim/params.py`, whose calibrated values are:", ""]
+        values = Params.from_dict(overrides)
+        crow = []
+        for f in free_parameters():
+            block, (_, ids, _) = next((k, v) for k, v in BLOCKS.items() if f in v[0])
+            crow.append([f"`{f.name}`", f"{block} ({', '.join(ids)})", f"{f.lo:.4g} to {f.hi:.4g}",
+                         f"**{_fmt_num(float(getattr(values, f.name)))}**"])
+        lines += _md_table(["parameter", "block (targets)", "search range", "value"], crow)
+        lines += [""]
     else:
         lines += [
             f"Method: `scipy.optimize.minimize` (Nelder-Mead, bounded, initial simplex 20% of each range) over "
