@@ -20,6 +20,7 @@ import numpy as np
 
 from pcnsim import __version__
 from pcnsim.agents import StaffMember
+from pcnsim.commission import VacancyLog
 from pcnsim.levers import Levers
 from pcnsim.mechanisms import finance as fin
 from pcnsim.mechanisms import leaving as lv
@@ -30,10 +31,12 @@ from pcnsim.mechanisms import ties as ties_
 from pcnsim.mechanisms import wellbeing as wb
 from pcnsim.mechanisms import workload as wl
 from pcnsim.params import Params
+from pcnsim.policy import Policy, PolicyFile
 from pcnsim.population import Population, single_network
 from pcnsim.results import Recorder, week_sums
 from pcnsim.roles import GP, N_ROLES, NURSE, RoleArrays
-from pcnsim.state import RESIGNATION, StaffArrays
+from pcnsim.roles.catalogue import CatalogueFile
+from pcnsim.state import EXIT_KINDS, RESIGNATION, StaffArrays
 
 LARGE_MODEL_STAFF = 10_000  # models at least this large tune malloc (see _keep_freed_memory)
 BURN_IN_WEEKS = 26  # initialisation: weeks of contact (no turnover) so that core teams start with ties
@@ -83,6 +86,14 @@ class PCNModel(mesa.Model):
         Time-windowed policies (see :mod:`pcnsim.interventions`); they act only through weekly levers.
     params : Params, optional
         A validated parameter set to start from; keyword overrides below replace its values.
+    catalogue : CatalogueFile, optional
+        The role catalogue (default the shipped ``pcnsim/data/roles.toml``; a scenario's ``[roles]`` changes
+        it: :func:`pcnsim.roles.catalogue.with_overrides`).
+    policy : PolicyFile, optional
+        The policy calendar (default the shipped ``pcnsim/data/policy.toml``; :mod:`pcnsim.policy`).
+    workforce : ndarray, optional
+        A warm start: ARRS FTE in post at week 0 per network and role (networks x roles;
+        :mod:`pcnsim.warmstart`). Default none: the scheme starts empty.
     **overrides
         Any parameter of :class:`pcnsim.params.Params` by name (``pcnsim params`` lists them). Unknown
         names are rejected with the list of valid ones; values out of range name the allowed range.
@@ -121,6 +132,9 @@ class PCNModel(mesa.Model):
         population: Population | None = None,
         interventions: Iterable[Any] = (),
         params: Params | None = None,
+        catalogue: CatalogueFile | None = None,
+        policy: PolicyFile | None = None,
+        workforce: np.ndarray | None = None,
         **overrides: Any,
     ) -> None:
         # Validate before anything else so that bad input fails fast with a named field.
@@ -136,7 +150,8 @@ class PCNModel(mesa.Model):
         self.pop = population if population is not None else single_network(p)
         if len(self.pop.core_role) >= LARGE_MODEL_STAFF:
             _keep_freed_memory()  # only worth its process-wide effect for national-scale models
-        self.roles = RoleArrays()
+        self.roles = RoleArrays(catalogue)
+        self.policy = Policy(policy, self.roles)
         self.interventions: list[Any] = list(interventions)
         pop = self.pop
         self.n_networks = pop.n_networks
@@ -177,6 +192,8 @@ class PCNModel(mesa.Model):
         np.add.at(self.core_est_net, pop.prac_network, self.core_est)
         # ARRS team establishment for workload: the most FTE in post this financial year
         self.arrs_est = np.zeros(self.n_networks * N_ROLES)
+        if workforce is not None:
+            self._warm_start(workforce)
 
         # calendar and money
         self.week = 0
@@ -189,13 +206,14 @@ class PCNModel(mesa.Model):
 
         self.levers: Levers | None = None  # this week's levers, once a week has run
         self.recorder = Recorder(self)
+        self.vacancy_log = VacancyLog(self.n_networks, N_ROLES, self.pop.prac_network)
         self._set_kpis_zero()
         self.datacollector = mesa.DataCollector(model_reporters=dict(MODEL_REPORTERS))
 
         for iv in self.interventions:
             if hasattr(iv, "initialize"):
                 iv.initialize(self)
-        self._burn_in(BURN_IN_WEEKS)
+        self._burn_in(BURN_IN_WEEKS if workforce is None else p.warm_burn_in_weeks)
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ helpers
@@ -218,7 +236,8 @@ class PCNModel(mesa.Model):
         return self._agent_of[idx] if 0 <= idx < len(self._agent_of) else None
 
     def _allocation(self, fy: int) -> np.ndarray:
-        return fin.allocation(self.params.budget_million(fy), self.pop.net_patients, self.params.national_patients)
+        return fin.allocation(self.policy.total_million(fy, self.params), self.pop.net_patients,
+                              self.params.national_patients)
 
     def is_pandemic(self, d: dt.date | None = None) -> bool:
         """True if ``d`` (default: this week's date) lies in the pandemic's remote-working period
@@ -255,6 +274,7 @@ class PCNModel(mesa.Model):
         ids = self.staff.active_ids()
         ctx = self._presence_and_contact(ids, lev, rng=self._rng_contact)
         self._wellbeing(ids, lev, ctx)
+        self._end_limited_posts(ids)
         leavers = self._leaving(ids, ctx["net"])
         joiners = self._recruit(lev)
         self._money_and_output(lev, joiners, leavers, ctx)
@@ -423,19 +443,17 @@ class PCNModel(mesa.Model):
             return np.zeros((self.n_networks, N_ROLES))
         if mix is None:
             mix = lev.role_mix if lev is not None and lev.role_mix is not None else R.mix
-        mix = np.broadcast_to(mix, (self.n_networks, N_ROLES))
-        mix = mix * R.eligible(self.date)  # only roles reimbursable by now, in the same proportions
-        total = mix.sum(axis=1, keepdims=True)
-        mix = np.where(total > 0, mix / np.where(total > 0, total, 1.0), 0.0)
+        mix = self.policy.planned_mix(self.date, self.fy, mix, p, self.n_networks)  # eligible roles; pots
         cost = self.cost_per_fte(lev)
-        return np.where(cost > 0, self.allocation[:, None] * p.planned_share * mix / np.maximum(cost, 1.0), 0.0)
+        planned = np.where(cost > 0, self.allocation[:, None] * p.planned_share * mix / np.maximum(cost, 1.0), 0.0)
+        return np.minimum(planned, self.policy.caps(self.date))  # per-network caps, until removed (E31)
 
     def cost_per_fte(self, lev: Levers | None = None) -> np.ndarray:
         """Reimbursable cost per FTE-year (network x role), GBP: cap x pay growth x salary_to_cap x (1 + uplift)."""
         uplift = np.zeros(self.n_networks)
         if lev is not None and lev.reimbursement_uplift is not None:
             uplift = lev.reimbursement_uplift
-        caps = self.roles.pay_cap * fin.cap_factor(self.fy, self.params.pay_growth) * self.params.salary_to_cap
+        caps = self.roles.caps(self.fy, self.params.pay_growth) * self.params.salary_to_cap  # E8, E30
         return caps[None, :] * (1.0 + uplift[:, None])
 
     def _recruit(self, lev: Levers) -> np.ndarray:
@@ -471,6 +489,8 @@ class PCNModel(mesa.Model):
         self._vacancies_fte += float(np.maximum(cvac, 0).sum())
         cpost = np.broadcast_to(R.mean_fte[[GP, NURSE]], cvac.shape)
         cposts = rec.open_posts(cvac, cpost, p.min_post_fte)
+        self.vacancy_log.observe(posts, cposts)  # commissioner outputs (pcnsim.commission)
+        cposts = self._share_labour(cposts, new_net, new_role)  # ARRS GPs and nurses took candidates
         dep = self.pop.net_deprivation[self.pop.prac_network][:, None]
         cq = rec.fill_chance(p.core_fill_rate, R.supply[[GP, NURSE]][None, :], dep, p.deprivation_penalty,
                              np.zeros_like(cvac), 0.0)
@@ -536,6 +556,53 @@ class PCNModel(mesa.Model):
             "unspent_share": (alloc - spent) / alloc if alloc > 0 else float("nan"),
             "complete": True,
         })
+
+    # ------------------------------------------------------------------ policy and warm start hooks
+    # (issue 16: the policy calendar, pcnsim.policy; a warm start, pcnsim.warmstart)
+    def _warm_start(self, workforce: np.ndarray) -> None:
+        """Initialisation: add the ARRS staff of an observed workforce (networks x roles FTE) before the
+        burn-in (:func:`pcnsim.warmstart.populate`)."""
+        from pcnsim.warmstart import populate
+
+        ids = populate(self, workforce)
+        if len(ids):
+            self._first_hire_week = min(self._first_hire_week, int(self.staff.hire_week[ids].min()))
+
+    def _end_limited_posts(self, ids: np.ndarray) -> None:
+        """Posts with a term limit in force (``term_limit_weeks``; the two-year limit on ARRS GPs until
+        April 2026, E32) end: people in them whose tenure reaches the limit at the end of their notice are
+        given notice, as a lever-free end of post."""
+        limit = self.policy.term_limits(self.date)
+        if not limit.any():
+            return
+        s, R = self.staff, self.roles
+        role = s.role[ids]
+        lim = limit[role]
+        due = (lim > 0) & (s.notice_left[ids] < 0) & (self.week - s.hire_week[ids] >= lim - R.notice_weeks[role])
+        going = ids[due]
+        s.exit_kind[going] = EXIT_KINDS.index("end_of_post")
+        s.notice_left[going] = R.notice_weeks[s.role[going]]
+
+    def _share_labour(self, cposts: np.ndarray, arrs_net: np.ndarray, arrs_role: np.ndarray) -> np.ndarray:
+        """One labour market per profession and network: each ARRS hire this week in a role that draws on a
+        core role's labour (``labour_pool``: ARRS GPs on GPs, ARRS nurses on practice nurses) withdraws one
+        open core post of that profession in the same network from this week's draw (the network's
+        practices in order), since the candidate it took is not there for them (E34)."""
+        pool = self.roles.pool[arrs_role]
+        pooled = self.roles.arrs[arrs_role] & (pool >= 0)
+        if not pooled.any():
+            return cposts
+        cposts = cposts.copy()
+        prac_net = self.pop.prac_network
+        for col, core in enumerate((GP, NURSE)):
+            taken = np.bincount(arrs_net[pooled & (pool == core)], minlength=self.n_networks)
+            if not taken.any():
+                continue
+            open_ = cposts[:, col]
+            cum = np.cumsum(open_)
+            before = cum - open_ - (cum - open_)[self.net_first][prac_net]  # open posts earlier in the network
+            cposts[:, col] = open_ - np.clip(taken[prac_net] - before, 0, open_)
+        return cposts
 
     # ------------------------------------------------------------------ convenience
     def run(self, weeks: int, progress: bool = False) -> PCNModel:

@@ -248,7 +248,9 @@ def summarise(model: PCNModel) -> dict[str, Any]:
         "arrs_intending_share": arrs["intending_share"],
         "arrs_lever_free_share": arrs["lever_free_share"],
     }
-    return {"roles": rows, "network": network, "years": years}
+    from pcnsim.commission import commission_summary
+
+    return {"roles": rows, "network": network, "years": years, "commission": commission_summary(model)}
 
 
 def role_frame(summary: dict[str, Any]) -> pd.DataFrame:
