@@ -230,3 +230,32 @@ def commission_summary(model: PCNModel) -> dict[str, Any]:
     net = float(weekly["appointments"].sum()) if len(weekly) else 0.0
     return {"by_role": by_role, "patients": patients,
             "appointments_per_1000_week": net / weeks / patients * 1000.0}
+
+
+def group_table(groups: pd.DataFrame, names: list[str], by: str) -> pd.DataFrame:
+    """Reduce the replicates' :func:`breakdown` rows (``groups``: scenario, replicate, by, group, metric,
+    value) for one ``by``: per scenario, group and metric the median, 5% and 95% quantiles over replicates
+    and, for each scenario after the first (``names[0]``), the mean paired difference from the first with
+    its 90% bootstrap confidence interval (replicates paired by number: common random numbers)."""
+    from pcnsim.experiments import _bootstrap_mean_ci, _reduce
+
+    sub = groups[groups["by"] == by]
+    if sub.empty:
+        raise ValueError(f"no figures by {by!r}; available: {', '.join(map(str, groups['by'].unique()))} "
+                         "(deprivation quintile and London need several networks)")
+    base = sub[sub["scenario"] == names[0]].set_index(["group", "metric", "replicate"])["value"]
+    rows = []
+    for (name, group, metric), g in sub.groupby(["scenario", "group", "metric"], sort=False):
+        v = g["value"].to_numpy(dtype=float)
+        row = {"scenario": name, "by": by, "group": group, "metric": metric,
+               "unit": GROUP_METRICS.get(metric, ""), **_reduce(v)}
+        if name != names[0]:
+            ref = base.reindex(pd.MultiIndex.from_arrays([[group] * len(g), [metric] * len(g), g["replicate"]]))
+            d = v - ref.to_numpy(dtype=float)
+            lo, hi = _bootstrap_mean_ci(d)
+            row.update(diff_mean=float(np.nanmean(d)) if np.isfinite(d).any() else float("nan"),
+                       diff_lo=lo, diff_hi=hi)
+        rows.append(row)
+    cols = ["scenario", "by", "group", "metric", "unit", "median", "lo", "hi", "mean", "n",
+            "diff_mean", "diff_lo", "diff_hi"]
+    return pd.DataFrame(rows).reindex(columns=cols)
