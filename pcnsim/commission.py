@@ -87,9 +87,16 @@ class VacancyLog:
         self.weeks += 1
 
 
+def _hired(model: PCNModel) -> np.ndarray:
+    """Which staff rows were hired during the run (rows after those in post at week 0; an initial core
+    member's drawn tenure may be 0 weeks, so the hire week alone cannot tell)."""
+    first = int(model.recorder.start_headcount.sum())
+    return np.arange(model.staff.n) >= first
+
+
 def _hires(model: PCNModel) -> np.ndarray:
     s = model.staff
-    hired = s.view("hire_week") >= 0
+    hired = _hired(model)
     team = s.view("network")[hired].astype(np.int64) * N_ROLES + s.view("role")[hired]
     return np.bincount(team, minlength=model.n_networks * N_ROLES).reshape(model.n_networks, N_ROLES).astype(float)
 
@@ -139,7 +146,7 @@ def _team_figures(model: PCNModel) -> dict[str, np.ndarray]:
     at_anchor = (hire < anchor) & ((leave < 0) | (leave >= anchor)) if T >= 52 else np.zeros(len(hire), bool)
     return {
         "fte_end": per_team(np.where(in_post, s.view("fte"), 0.0)),
-        "joiners": per_team(hire >= 0),
+        "joiners": per_team(_hired(model)),
         "leavers": per_team(leave >= 0),
         "person_years": per_team(years_in_post),
         "anchor": per_team(at_anchor),
@@ -259,3 +266,22 @@ def group_table(groups: pd.DataFrame, names: list[str], by: str) -> pd.DataFrame
     cols = ["scenario", "by", "group", "metric", "unit", "median", "lo", "hi", "mean", "n",
             "diff_mean", "diff_lo", "diff_hi"]
     return pd.DataFrame(rows).reindex(columns=cols)
+
+
+def format_group_table(table: pd.DataFrame) -> str:
+    """A :func:`group_table` as text: one block per scenario, groups down, metrics across, each cell the
+    median [90% interval]; for scenarios after the first, the mean paired difference (90% CI) below."""
+    by = str(table["by"].iloc[0]) if len(table) else ""
+    lines = [f"Commissioner's figures by {by.replace('_', ' ')}: median [90% interval over replicates]"]
+    for name, sub in table.groupby("scenario", sort=False):
+        cells = sub.assign(cell=[f"{m:.3g} [{lo:.3g}, {hi:.3g}]" if np.isfinite(m) else "-"
+                                 for m, lo, hi in zip(sub["median"], sub["lo"], sub["hi"], strict=True)])
+        t = cells.pivot(index="group", columns="metric", values="cell").reindex(
+            index=list(dict.fromkeys(sub["group"])), columns=[m for m in GROUP_METRICS if m in set(sub["metric"])])
+        lines += ["", f"{name}:", t.fillna("-").to_string()]
+        if sub["diff_mean"].notna().any():
+            d = sub.assign(cell=[f"{m:+.3g} ({lo:+.3g}, {hi:+.3g})" if np.isfinite(m) else "-"
+                                 for m, lo, hi in zip(sub["diff_mean"], sub["diff_lo"], sub["diff_hi"], strict=True)])
+            t = d.pivot(index="group", columns="metric", values="cell").reindex(index=t.index, columns=t.columns)
+            lines += [f"{name} minus the first scenario: mean paired difference (90% CI)", t.fillna("-").to_string()]
+    return "\n".join(lines)
