@@ -236,8 +236,12 @@ class PCNModel(mesa.Model):
         return self._agent_of[idx] if 0 <= idx < len(self._agent_of) else None
 
     def _allocation(self, fy: int) -> np.ndarray:
-        return fin.allocation(self.policy.total_million(fy, self.params), self.pop.net_patients,
-                              self.params.national_patients)
+        """Each network's allocation in ``fy`` (claims are against it); also sets the entitlement's and the
+        ring-fenced pots' parts, which posts are planned against (:mod:`pcnsim.policy`)."""
+        pat, nat, p = self.pop.net_patients, self.params.national_patients, self.params
+        self._plan_allocation = fin.allocation(self.policy.entitlement_million(fy, p), pat, nat)
+        self._pot_allocation = fin.allocation(self.policy.pots(fy)[1], pat, nat)
+        return fin.allocation(self.policy.total_million(fy, p), pat, nat)
 
     def is_pandemic(self, d: dt.date | None = None) -> bool:
         """True if ``d`` (default: this week's date) lies in the pandemic's remote-working period
@@ -443,9 +447,12 @@ class PCNModel(mesa.Model):
             return np.zeros((self.n_networks, N_ROLES))
         if mix is None:
             mix = lev.role_mix if lev is not None and lev.role_mix is not None else R.mix
-        mix = self.policy.planned_mix(self.date, self.fy, mix, p, self.n_networks)  # eligible roles; pots
+        mix, pot_mix = self.policy.planned_mix(self.date, self.fy, mix, self.n_networks)  # eligible roles; pots
         cost = self.cost_per_fte(lev)
-        planned = np.where(cost > 0, self.allocation[:, None] * p.planned_share * mix / np.maximum(cost, 1.0), 0.0)
+        planned = np.where(cost > 0, self._plan_allocation[:, None] * p.planned_share * mix / np.maximum(cost, 1.0), 0.0)
+        if pot_mix is not None:  # roles with ring-fenced money plan against the pot (E30)
+            planned += np.where(cost > 0, self._pot_allocation[:, None] * p.planned_share * pot_mix
+                                / np.maximum(cost, 1.0), 0.0)
         return np.minimum(planned, self.policy.caps(self.date))  # per-network caps, until removed (E31)
 
     def cost_per_fte(self, lev: Levers | None = None) -> np.ndarray:

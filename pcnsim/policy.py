@@ -239,20 +239,19 @@ class Policy:
         """Entitlement plus pots (GBP million): what networks are allocated in ``fy``."""
         return self.entitlement_million(fy, params) + self.pots(fy)[1]
 
-    def planned_mix(self, d: dt.date, fy: int, mix: np.ndarray, params: Params, n_networks: int) -> np.ndarray:
-        """Shares of the allocation networks plan per role (networks x roles): ``mix`` over the roles
-        eligible on ``d``, renormalised; in a year with a pot, its roles share the pot's part of the
-        allocation (in proportion to ``mix``) and the other roles the rest."""
+    def planned_mix(self, d: dt.date, fy: int, mix: np.ndarray, n_networks: int
+                    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Shares per role (networks x roles) that networks plan posts in: ``mix`` over the roles eligible on
+        ``d``, renormalised, for the entitlement; in a year with a pot, the pot's roles are planned against
+        the pot (the second array, in proportion to ``mix``) and the other roles against the entitlement.
+        The second array is None in a year without a pot."""
         R = self.roles
         mix = np.broadcast_to(mix, (n_networks, len(R.keys)))
         mix = mix * R.eligible(d)  # only roles reimbursable by now, in the same proportions
         pot_roles, pot = self.pots(fy)
         if pot > 0:
-            share = pot / self.total_million(fy, params)
-            inside = np.where(pot_roles, mix, 0.0)
-            outside = np.where(pot_roles, 0.0, mix)
-            return share * _normalised(inside) + (1.0 - share) * _normalised(outside)
-        return _normalised(mix)
+            return _normalised(np.where(pot_roles, 0.0, mix)), _normalised(np.where(pot_roles, mix, 0.0))
+        return _normalised(mix), None
 
     # -- rules -----------------------------------------------------------------------------------------
     def _removed(self, rule: str, d: dt.date) -> np.ndarray:
