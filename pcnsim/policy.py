@@ -135,7 +135,7 @@ class PolicyFile(StrictModel):
         return self
 
 
-def _check_sources(f: PolicyFile, where: str) -> None:
+def _check_sources(f: PolicyFile | PolicyOverrides, where: str, prefix: str = "") -> None:
     from pcnsim.evidence import cited_ids, table
 
     rows = table()
@@ -148,8 +148,8 @@ def _check_sources(f: PolicyFile, where: str) -> None:
     for field, src in items:
         ids = cited_ids(src)
         if any(i not in rows for i in ids) or (not ids and "assumption" not in src):
-            raise PCNSimInputError(f"{where}: {field} = {src!r} cites no row of the evidence table and is not "
-                                   "'assumption'", field=f"policy.{field}")
+            raise PCNSimInputError(f"{where}: {prefix}{field} = {src!r} cites no row of the evidence table and is "
+                                   "not 'assumption'", field=f"{prefix}{field}")
 
 
 def parse(data: Mapping[str, Any], where: str) -> PolicyFile:
@@ -182,13 +182,20 @@ class PolicyOverrides(StrictModel):
     workforce: Workforce | None = None
 
 
+class _InScenario(StrictModel):
+    """A scenario's ``[policy]``, so that messages name fields as the scenario spells them."""
+
+    policy: PolicyOverrides
+
+
 def with_overrides(overrides: Mapping[str, Any] | None, *, where: str = "[policy]",
                    base: PolicyFile | None = None) -> PolicyFile:
     """The calendar with a scenario's ``[policy]`` rows merged in (:class:`PolicyOverrides`), validated."""
     base = base or shipped()
     if not overrides:
         return base
-    o = validate(PolicyOverrides, overrides, where=where, what="[policy]")
+    o = validate(_InScenario, {"policy": overrides}, where=where, what="[policy]").policy
+    _check_sources(o, where, prefix="policy.")
     new_years = {b.fy for b in o.budget}
     pot_years = {p.fy for p in o.pot}
     data = {

@@ -91,7 +91,7 @@ def read_csv(path: str | Path, n_networks: int, *, where: str = "[workforce]") -
     path = Path(path)
     loc = f"{where}: {path}"
     if not path.is_file():
-        raise PCNSimInputError(f"{where}: workforce file not found: {str(path)[:200]}", field="workforce.path")
+        raise PCNSimInputError(f"{where}: workforce.path: file not found: {str(path)[:200]}", field="workforce.path")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise PCNSimInputError(f"{loc}: larger than {MAX_FILE_BYTES:,} bytes", field="workforce.path")
     try:

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from pcnsim.errors import PCNSimInputError
-from pcnsim.schema import Date, Number, StrictModel, Text, Whole, fail, loads_toml, validate
+from pcnsim.schema import Date, Number, StrictModel, Text, Whole, excerpt, fail, loads_toml, validate
 
 #: Fields of a role a scenario may not change (its identity, and whether the scheme funds it).
 FIXED_FIELDS = ("key", "arrs", "sources")
@@ -170,14 +170,16 @@ def with_overrides(overrides: Mapping[str, Any] | None, *, where: str = "[roles]
     for key, changes in overrides.items():
         if key not in keys:
             raise PCNSimInputError(
-                f"{where}: unknown role {str(key)[:60]!r}; allowed roles: {', '.join(keys)} (a new role is added "
+                f"{where}: roles.{str(key)[:60]}: unknown role; allowed roles: {', '.join(keys)} (a new role is added "
                 "to the catalogue file pcnsim/data/roles.toml, at the end)", field=f"roles.{str(key)[:60]}")
         if not isinstance(changes, Mapping):
-            raise PCNSimInputError(f"{where}: roles.{key} must be a table of fields; fields: {', '.join(_data_fields())}",
+            raise PCNSimInputError(f"{where}: roles.{key} = {excerpt(changes)} is not allowed: expected a table of "
+                                   f"a role's fields: {', '.join(_data_fields())}",
                                    field=f"roles.{key}")
         for f in changes:
             if f not in _data_fields():
-                raise PCNSimInputError(f"{where}: roles.{key}: {str(f)[:60]!r} cannot be set; fields of a role: "
+                fixed = " is fixed" if f in FIXED_FIELDS else " is not a field of a role"
+                raise PCNSimInputError(f"{where}: roles.{key}.{str(f)[:60]}{fixed}; fields a scenario may set: "
                                        f"{', '.join(_data_fields())}", field=f"roles.{key}.{str(f)[:60]}")
         i = keys.index(key)
         data["role"][i] = {**data["role"][i], **changes}
