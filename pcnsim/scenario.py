@@ -54,7 +54,6 @@ from pcnsim.errors import PCNSimInputError
 from pcnsim.interventions import InterventionTable
 from pcnsim.params import Params
 from pcnsim.policy import PolicyOverrides
-from pcnsim.warmstart import WorkforceTable
 from pcnsim.schema import (
     Description,
     Name,
@@ -69,6 +68,7 @@ from pcnsim.schema import (
     union_tag,
     validate,
 )
+from pcnsim.warmstart import WorkforceTable
 
 BASES: dict[str, dict[str, Any]] = {"default": {}}
 
