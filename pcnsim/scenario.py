@@ -130,9 +130,6 @@ RolesTable = Annotated[dict[str, Any], WithJsonSchema(
     {"type": "object", "title": "Roles", "additionalProperties": {"type": "object"},
      "description": "Changes to the role catalogue: [roles.<key>] tables of a role's fields "
                     "(pcnsim/data/roles.toml; pcnsim.roles.catalogue)."})]
-PolicyTable = Annotated[dict[str, Any], WithJsonSchema(
-    {**PolicyOverrides.model_json_schema(), "title": "Policy",
-     "description": "Rows that extend or replace the policy calendar (pcnsim/data/policy.toml; pcnsim.policy)."})]
 
 
 class ScenarioFile(StrictModel):
@@ -148,7 +145,8 @@ class ScenarioFile(StrictModel):
     parameters: ParameterTable = Field(default_factory=dict)
     interventions: Annotated[list[InterventionTable], Field(max_length=1000)] = Field(default_factory=list)
     roles: RolesTable = Field(default_factory=dict)
-    policy: PolicyTable = Field(default_factory=dict)
+    policy: PolicyOverrides | None = Field(None, description="Rows that extend or replace the policy calendar "
+                                           "(pcnsim/data/policy.toml; pcnsim.policy).")
     workforce: WorkforceTable | None = Field(None, description="A warm start from an observed workforce "
                                              "(pcnsim.warmstart); default none: the scheme starts empty.")
     pcnsim_version: Text(100, what="a version") | None = Field(
@@ -213,7 +211,8 @@ class Scenario:
                 raise PCNSimInputError(f"{source}: workforce.path is for kind = 'csv' only", field="workforce.path")
         sc = cls(name=name, description=f.description, weeks=f.weeks, seed=f.seed, base=f.base,
                  population=pop, parameters=dict(f.parameters), interventions=list(f.interventions),
-                 source=source, roles=dict(f.roles), policy=dict(f.policy), workforce=workforce)
+                 source=source, roles=dict(f.roles), workforce=workforce,
+                 policy={} if f.policy is None else f.policy.model_dump(mode="python", exclude_unset=True))
         sc.catalogue()
         sc.calendar()
         sc.initial_workforce()  # a CSV is read and checked now: bad rows stop the run before anything is written
