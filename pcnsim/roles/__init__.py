@@ -30,7 +30,7 @@ supply
 labour_pool
     The core role whose labour market an ARRS role shares (ARRS GPs: GPs; ARRS practice nurses: practice
     nurses): a network hiring one takes a candidate its core recruitment would otherwise see that week
-    (E34: practices replacing ARRS staff with GPs; see :meth:`pcnsim.model.PCNModel._share_labour`).
+    (E34: practices replacing ARRS staff with GPs; see ``PCNModel._share_labour``).
 remote_capable
     Share of a role's work that can be done from home (assumption: non-hands-on roles 1, hands-on 0.3).
 appointments
