@@ -21,8 +21,9 @@ Two sources of the workforce (FTE per network and ARRS role):
   A network or role left out has no ARRS staff. Errors name the file, the row (the header is row 1) and
   the column, and nothing is run or written.
 
-Initialisation (documented in docs/ODD.md, "Projections from today's workforce"): each network-role FTE is
-cut into posts of the role's mean FTE (the last smaller, if at least ``min_post_fte``), as vacancies are;
+Initialisation (documented in docs/ODD.md, section 7.11): each network-role FTE is cut into posts of the
+role's mean FTE, the last smaller, as vacancies are (a remainder below ``min_post_fte`` becomes a post of
+that size with the chance that keeps the expected FTE: :func:`posts_of`);
 each person's tenure is drawn from the distribution a constant leaving rate gives (exponential, annual rate
 ``warm_leaver_rate``), truncated at the time since the role became reimbursable; sessions are split over
 practices as for a new hire; job discrepancy starts at the network's settled level (no new-starter excess).
@@ -42,7 +43,6 @@ import numpy as np
 
 from pcnsim.errors import PCNSimInputError
 from pcnsim.mechanisms import leaving as lv
-from pcnsim.mechanisms import recruitment as rec
 from pcnsim.roles import N_ROLES, ROLE_INDEX, ROLE_KEYS, ROLES
 from pcnsim.schema import MAX_FILE_BYTES, StrictModel, Text
 
@@ -157,15 +157,26 @@ def parse_csv(text: str, n_networks: int, *, where: str = "workforce.csv") -> np
     return out
 
 
-def posts_of(fte: np.ndarray, mean_fte: np.ndarray, min_post: float) -> tuple[np.ndarray, np.ndarray]:
-    """Cut FTE per team (networks x roles) into posts: (flat team index per post, FTE per post)."""
-    post = np.broadcast_to(mean_fte, fte.shape)
-    n = rec.open_posts(fte, post, min_post).ravel()
-    unit = np.repeat(np.arange(n.size), n)
+def posts_of(fte: np.ndarray, mean_fte: np.ndarray, min_post: float, rng: np.random.Generator
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Cut FTE per team (networks x roles) into posts: (flat team index per post, FTE per post).
+
+    Posts of the role's mean FTE, the last one smaller (as a vacancy opens them); a remainder below
+    ``min_post`` becomes one post of ``min_post`` FTE with chance remainder / ``min_post``, so that the
+    expected FTE of every team is what was observed (a national figure spread over many small networks
+    would otherwise lose its remainders)."""
+    post = np.broadcast_to(mean_fte, fte.shape).ravel()
+    v = np.maximum(fte.ravel(), 0.0)
+    full = np.floor(v / post + 1e-9).astype(np.int64)
+    rest = v - full * post
+    small = (rest > 1e-9) & (rest < min_post - 1e-9)
+    lucky = small & (rng.random(len(v)) < rest / min_post)
+    last = np.where(small, np.where(lucky, min_post, 0.0), rest)
+    n = full + (last > 1e-9)
+    unit = np.repeat(np.arange(v.size), n)
     k = np.arange(len(unit)) - np.repeat(np.cumsum(n) - n, n)
-    f = np.clip(fte.ravel()[unit] - k * post.ravel()[unit], 0.0, post.ravel()[unit])
-    keep = f >= min_post - 1e-9
-    return unit[keep], f[keep].astype(np.float32)
+    f = np.where(k < full[unit], post[unit], last[unit])
+    return unit, f.astype(np.float32)
 
 
 def tenure_weeks(rng: np.random.Generator, annual_rate: float, max_weeks: np.ndarray) -> np.ndarray:
@@ -185,9 +196,9 @@ def populate(model: PCNModel, fte: np.ndarray) -> np.ndarray:
     if fte.shape != (model.n_networks, N_ROLES):
         raise PCNSimInputError(f"the warm-start workforce has shape {fte.shape}; expected ({model.n_networks}, "
                                f"{N_ROLES}) (networks x roles: {', '.join(ROLE_KEYS)})", field="workforce")
-    unit, f = posts_of(fte, R.mean_fte, p.min_post_fte)
-    net, role = unit // N_ROLES, unit % N_ROLES
     rng = model._rng_init
+    unit, f = posts_of(fte, R.mean_fte, p.min_post_fte, rng)
+    net, role = unit // N_ROLES, unit % N_ROLES
     since = np.maximum(R.eligible_from[role], p.arrs_start.toordinal())
     tenure = tenure_weeks(rng, p.warm_leaver_rate, (p.start_date.toordinal() - since) // 7)
     n_prac = model.net_n_prac[net]

@@ -227,6 +227,16 @@ def test_warm_start_spreads_the_national_workforce_by_allocation():
     assert m.recorder.start_headcount[m.roles.arrs].sum() == arrs.sum()
 
 
+def test_warm_start_keeps_the_national_total():
+    """Spread over many networks, the posts keep E33's national FTE (remainders are rounded by chance)."""
+    from pcnsim import policy
+
+    sc = load("projection-2025").with_changes(population={"kind": "england", "networks": 300}, weeks=1)
+    m = sc.build_model(seed=5)
+    want = sum(r.fte for r in policy.shipped().workforce.fte) * m.pop.net_patients.sum() / m.params.national_patients
+    assert m.arrs_fte == pytest.approx(want, rel=0.02)
+
+
 def test_warm_start_tenure_and_ties_come_from_the_burn_in():
     fte = national({"start_date": "2025-04-01"}, copies=3)
     m = model(1, copies=3, workforce=fte, start_date="2025-04-01")
