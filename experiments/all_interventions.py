@@ -1,8 +1,10 @@
 """Which of the ten interventions keeps most staff, and at what cost? All of them against the baseline.
 
-Nine interventions run on the default network against the default baseline (one comparison, common random
+Eight interventions run on the default network against the default baseline (one comparison, common random
 numbers); London weighting acts only where local market pay is above the national caps, so it runs on the
-London network against a London baseline (a second comparison). The two are joined into one ranking table
+London network against a London baseline (a second comparison); the vaccination programme is part of the
+default scenario (history), so its effect is the default scenario against the same network without it (a
+third comparison). The three are joined into one ranking table
 (``ranking.csv``, ``ranking.md``): per intervention the paired differences over the run in ARRS leavers,
 the share intending to leave at the end, ARRS FTE-years in post, and the cost per avoided leaver.
 
@@ -24,7 +26,6 @@ from pcnsim.experiments import Comparison, compare
 HERE = Path(__file__).resolve().parent / "scenarios"
 DEFAULT_ARMS = [
     HERE / "baseline.toml",
-    HERE / "pandemic_vaccination.toml",
     HERE / "supervision_1h.toml",
     HERE / "base_practice_default.toml",
     HERE / "team_days_quarterly.toml",
@@ -35,6 +36,7 @@ DEFAULT_ARMS = [
     HERE / "flexible_role_mix.toml",
 ]
 LONDON_ARMS = [HERE / "london.toml", HERE / "london_weighting.toml"]
+VACCINATION_ARMS = [HERE / "no_vaccination.toml", HERE / "pandemic_vaccination.toml"]
 COLUMNS = {"leavers": "leavers", "intending_share": "intending share (end)", "fte_years": "FTE-years"}
 
 
@@ -83,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     ap.add_argument("--replicates", type=int_range(1, 10_000), help="replicates per scenario (default 40)")
     ap.add_argument("--workers", type=int_range(1, 256), default=1, help="processes (default 1)")
     ap.add_argument("--seed", type=int_range(0, 2**62), default=1, help="base seed (default 1)")
-    ap.add_argument("--out", default="results/experiments/all_interventions", help="output folder (replaced)")
+    ap.add_argument("--out", default="results/experiments/all_interventions", help="output folder (replaced only if an earlier pcnsim command wrote it, or empty)")
     ap.add_argument("--quiet", action="store_true", help="no progress bar or report")
     args = ap.parse_args(argv)
     n = args.replicates or (2 if args.quick else 40)
@@ -91,9 +93,10 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     out = Path(args.out)
     try:
         cmps = [compare(list(arms), replicates=n, workers=args.workers, seed=args.seed, weeks=weeks,
-                        progress=not args.quiet) for arms in (DEFAULT_ARMS, LONDON_ARMS)]
+                        progress=not args.quiet) for arms in (DEFAULT_ARMS, LONDON_ARMS, VACCINATION_ARMS)]
         cmps[0].write(out / "default_network")
         cmps[1].write(out / "london_network")
+        cmps[2].write(out / "vaccination_programme")
     except PCNSimInputError as e:
         print(f"all_interventions: error: {e}", file=sys.stderr)
         raise SystemExit(2) from None

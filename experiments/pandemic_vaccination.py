@@ -1,8 +1,10 @@
 """Did shared vaccination work during the pandemic help keep ARRS staff (and what did the pandemic cost)?
 
-Runs ``pcnsim.experiments.compare`` on the scenario files below (the first is the baseline), over 156 weeks
-(April 2019 to March 2022), and writes tables, figures and a report to
-``results/experiments/pandemic_vaccination/``.
+Runs ``pcnsim.experiments.compare`` on the scenario files below, over 156 weeks (April 2019 to March 2022),
+and writes tables, figures and a report to ``results/experiments/pandemic_vaccination/``. The baseline is
+the pandemic without the networks' vaccination programme; against it, ``pandemic+vaccination`` (what
+happened, the default scenario) gives the programme's effect (its joint clinics, its extra work and its
+slower recruitment together), and ``no-pandemic`` (neither) what the pandemic cost.
 
 Usage: python experiments/pandemic_vaccination.py [--quick] [--replicates N] [--workers N] [--seed N] [--out DIR]
 """
@@ -16,7 +18,7 @@ from pcnsim.experiments import Comparison, experiment_main
 
 HERE = Path(__file__).resolve().parent / "scenarios"
 SCENARIOS = [
-    HERE / "baseline.toml",
+    HERE / "no_vaccination.toml",
     HERE / "pandemic_vaccination.toml",
     HERE / "no_pandemic.toml",
 ]

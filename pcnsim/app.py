@@ -84,9 +84,9 @@ _PEER = {"type": "peer_support", "start": "2019-07-01", "label": "Peer support n
 
 PRESETS: dict[str, Preset] = {p.key: p for p in (
     Preset("pandemic", "Pandemic remote working",
-           "What happened: the scheme starts in July 2019, and from 23 March 2020 to 19 July 2021 staff "
-           "who can work from home do so for much of the week. New staff are split across three practices "
-           "with no base (the built-in default scenario)."),
+           "The scheme starts in July 2019, and from 23 March 2020 to 19 July 2021 staff who can work from "
+           "home do so for much of the week. New staff are split across three practices with no base. "
+           "(The built-in default scenario also runs the vaccination programme: see that preset.)"),
     Preset("before_pandemic", "Before the pandemic (no lockdown)",
            "The same network if there had been no pandemic: staff stay on site, meet colleagues face to "
            "face and build ties. Compare with the pandemic preset.",
@@ -94,7 +94,8 @@ PRESETS: dict[str, Preset] = {p.key: p for p in (
     Preset("vaccination", "The vaccination programme",
            "The pandemic, and from 8 December 2020 joint vaccination clinics where staff from every "
            "practice and profession work side by side, a session every other week: new ties across "
-           "practices and professions (E24).",
+           "practices and professions, extra work, and slower recruitment while managers run it (E24). "
+           "This is what happened (the built-in default scenario).",
            interventions=(_VACCINATION,)),
     Preset("supervision", "Protected supervision",
            "Every ARRS staff member gets up to two protected hours of GP supervision a week (as much as "
@@ -209,8 +210,10 @@ class AppSettings:
         return PRESETS[self.preset]
 
     def overrides(self) -> dict[str, Any]:
-        """Parameter overrides for :class:`~pcnsim.model.PCNModel`: the preset's, then the changes."""
-        out = dict(self.preset_info.params)
+        """Parameter overrides for :class:`~pcnsim.model.PCNModel`: the preset's, then the changes. The app
+        shows the vaccination programme as a switch of its own (the joint clinics), so the model's built-in
+        programme (``vaccination_programme``) is off."""
+        out = {"vaccination_programme": False, **self.preset_info.params}
         for k, v in self.changes.items():
             if k == "pandemic":
                 if v:

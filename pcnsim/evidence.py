@@ -106,7 +106,7 @@ def markdown() -> str:
     lines = [
         "# Evidence",
         "",
-        "Generated from `pcnsim/data/evidence.toml` by `pcnsim evidence --format markdown`; do not edit by hand.",
+        "Generated from `pcnsim/data/evidence.toml` by `python -m pcnsim.evidence > docs/evidence.md` (`make docs`); do not edit by hand.",
         "",
         "Every parameter, mechanism and intervention of pcnsim cites a row of this table, or says *assumption*",
         "(no source pins it down) or *calibrated* (fitted to the named targets). A row that gives a direction",

@@ -654,7 +654,7 @@ def experiment_main(name: str, scenarios: Sequence[str | Path], argv: Sequence[s
     ap.add_argument("--replicates", type=int_range(1, 10_000), help=f"replicates per scenario (default {replicates})")
     ap.add_argument("--workers", type=int_range(1, 256), default=1, help="processes (default 1)")
     ap.add_argument("--seed", type=int_range(0, 2**62), default=1, help="base seed (default 1)")
-    ap.add_argument("--out", default=f"results/experiments/{name}", help="output folder (replaced if it exists)")
+    ap.add_argument("--out", default=f"results/experiments/{name}", help="output folder (replaced only if an earlier pcnsim command wrote it, or empty)")
     ap.add_argument("--quiet", action="store_true", help="no progress bar or report")
     args = ap.parse_args(argv)
     n = args.replicates or (quick_replicates if args.quick else replicates)

@@ -46,7 +46,8 @@ GROUPS = ("deprivation_quintile", "london", "size_band")
 SUM_COLUMNS = (
     "networks", "practices", "patients", "arrs_headcount", "arrs_fte", "arrs_planned_fte", "arrs_joiners",
     "arrs_leavers", "arrs_person_weeks", "arrs_at_anchor", "arrs_retained", "arrs_intending",
-    "arrs_belonging_sum", "arrs_pay_gap_sum", "arrs_practices_sum", "core_headcount", "core_leavers",
+    "arrs_belonging_sum", "arrs_pay_gap_sum", "arrs_practices_sum", "arrs_load_sum", "arrs_burnout_sum",
+    "arrs_supervision_sum", "core_headcount", "core_leavers",
     "core_person_weeks",
 )
 
@@ -82,7 +83,8 @@ def by_network(model: PCNModel) -> pd.DataFrame:
         ``patients``, ``deprivation``, ``deprivation_quintile``, ``london``, ``size_band``; then counts and
         sums (see :data:`SUM_COLUMNS`) and the rates ``arrs_fte_per_10k``, ``arrs_leaver_rate``,
         ``arrs_retention_12m``, ``arrs_intending_share``, ``arrs_belonging_mean``, ``arrs_pay_gap_mean``,
-        ``arrs_practices_mean`` (practices each ARRS person's sessions are split across),
+        ``arrs_load_mean``, ``arrs_burnout_mean``, ``arrs_supervision_mean`` (this week's, of the ARRS staff
+        in post), ``arrs_practices_mean`` (practices each ARRS person's sessions are split across),
         ``arrs_planned_fte`` (posts the budget plans this week) and ``core_leaver_rate``.
     """
     pop, s, R = model.pop, model.staff, model.roles
@@ -128,6 +130,9 @@ def by_network(model: PCNModel) -> pd.DataFrame:
         "arrs_belonging_sum": count(here, s.belonging[:n]),
         "arrs_pay_gap_sum": count(here, s.pay_gap[:n]),
         "arrs_practices_sum": count(here, split.astype(np.float64)),
+        "arrs_load_sum": count(here, s.load[:n]),
+        "arrs_burnout_sum": count(here, s.burnout[:n]),
+        "arrs_supervision_sum": count(here, s.supervision[:n]),
         "core_headcount": count(~arrs & active),
         "core_leavers": count(~arrs & left),
         "core_person_weeks": count(~arrs, pw),
@@ -147,6 +152,9 @@ def _rates(df: pd.DataFrame) -> pd.DataFrame:
         df["arrs_belonging_mean"] = _ratio(df["arrs_belonging_sum"], hc)
         df["arrs_pay_gap_mean"] = _ratio(df["arrs_pay_gap_sum"], hc)
         df["arrs_practices_mean"] = _ratio(df["arrs_practices_sum"], hc)
+        df["arrs_load_mean"] = _ratio(df["arrs_load_sum"], hc)
+        df["arrs_burnout_mean"] = _ratio(df["arrs_burnout_sum"], hc)
+        df["arrs_supervision_mean"] = _ratio(df["arrs_supervision_sum"], hc)
         df["core_leaver_rate"] = _ratio(df["core_leavers"], df["core_person_weeks"] / 52.0)
     return df
 

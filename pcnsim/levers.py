@@ -8,7 +8,7 @@ feed the mechanisms (presence, contact, support, workload, recruitment, money). 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -40,6 +40,7 @@ class Levers:
     peer_bonus: np.ndarray | None = None  #: per staff, peer-support tie strength from outside the network
     extra_load: np.ndarray | None = None  #: per staff, extra workload (share)
     discrepancy_cut: np.ndarray | None = None  #: per staff, 0-1 cut of the job-discrepancy target
+    hours_away: np.ndarray | None = None  #: per staff, hours this week spent on interventions, not on patients
     # network-level
     vision_gain: np.ndarray | None = None  #: per network, weekly rise of shared vision (towards 1)
     clarity_gain: np.ndarray | None = None  #: per network, weekly rise of role clarity (towards 1)
@@ -48,10 +49,10 @@ class Levers:
     #: the allocation)
     funded_uplift: np.ndarray | None = None
     role_mix: np.ndarray | None = None  #: per network x role, planned shares of ARRS money (rows sum to 1)
+    recruit_factor: np.ndarray | None = None  #: per network, multiplier of the ARRS fill chance (vaccination work)
     # bookkeeping
     cost: float = 0.0  #: GBP spent on interventions this week
     gp_sessions: float = 0.0  #: GP sessions used by interventions this week (besides supervision)
-    notes: list[str] = field(default_factory=list)  #: free-text notes an intervention may add (no built-in one does)
 
     def staff(self, name: str, fill: float | bool = 0.0, dtype: type = np.float32) -> np.ndarray:
         """The per-staff lever ``name``, created with ``fill`` if still neutral."""

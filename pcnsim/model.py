@@ -21,6 +21,7 @@ import numpy as np
 from pcnsim import __version__
 from pcnsim.agents import StaffMember
 from pcnsim.commission import VacancyLog
+from pcnsim.interventions.costs import HOURS_PER_FTE_WEEK
 from pcnsim.levers import Levers
 from pcnsim.mechanisms import finance as fin
 from pcnsim.mechanisms import leaving as lv
@@ -120,7 +121,7 @@ class PCNModel(mesa.Model):
        propensity; resignations (E13) start notice;
        people whose notice ends leave, and their tied colleagues' contagion rises (E23);
     6. recruitment (E3, E4, E24, E25, E26): vacancies within the planned budget are filled by chance
-       (more slowly while networks run the vaccination programme);
+       (more slowly while networks run vaccination-style work, faster as they learn to recruit);
     7. money and output (E7, E8, E17): claims against the allocation, appointments, GP supervision time;
     8. record the week (recorder and ``datacollector``).
     """
@@ -153,6 +154,8 @@ class PCNModel(mesa.Model):
         self.roles = RoleArrays(catalogue)
         self.policy = Policy(policy, self.roles)
         self.interventions: list[Any] = list(interventions)
+        # history that is not an intervention: the COVID-19 vaccination programme of 2020-22 (E24)
+        self.history: list[Any] = self._history()
         pop = self.pop
         self.n_networks = pop.n_networks
         self.n_practices = pop.n_practice_total
@@ -190,8 +193,11 @@ class PCNModel(mesa.Model):
         np.add.at(self.core_est, (prac, (pop.core_role == NURSE).astype(int)), pop.core_fte)
         self.core_est_net = np.zeros((self.n_networks, 2))  # the same per network (workload)
         np.add.at(self.core_est_net, pop.prac_network, self.core_est)
-        # ARRS team establishment for workload: the most FTE in post this financial year
-        self.arrs_est = np.zeros(self.n_networks * N_ROLES)
+        # the work of each ARRS team (network x role, flat; FTE), following the posts planned (workload)
+        self.arrs_work = np.zeros(self.n_networks * N_ROLES)
+        # need per staff member relative to a network with no deprived population (E38)
+        self.need_factor = 1.0 + p.deprivation_need * pop.net_deprivation.astype(np.float64)
+        self._burn_in_plan = np.zeros((self.n_networks, N_ROLES))  # the posts the burn-in's teams work to
         if workforce is not None:
             self._warm_start(workforce)
 
@@ -210,7 +216,7 @@ class PCNModel(mesa.Model):
         self._set_kpis_zero()
         self.datacollector = mesa.DataCollector(model_reporters=dict(MODEL_REPORTERS))
 
-        for iv in self.interventions:
+        for iv in (*self.history, *self.interventions):
             if hasattr(iv, "initialize"):
                 iv.initialize(self)
         self._burn_in(BURN_IN_WEEKS if workforce is None else p.warm_burn_in_weeks)
@@ -234,6 +240,18 @@ class PCNModel(mesa.Model):
     def agent(self, idx: int) -> StaffMember | None:
         """The agent of staff id ``idx`` (None once they have left)."""
         return self._agent_of[idx] if 0 <= idx < len(self._agent_of) else None
+
+    def _history(self) -> list[Any]:
+        """What networks did that is part of the record, not an intervention to compare: the COVID-19
+        vaccination programme (``vaccination_programme``), as joint clinics between ``vaccination_start``
+        and ``vaccination_end``, priced at zero (item-of-service fees paid for it)."""
+        p = self.params
+        if not p.vaccination_programme or p.vaccination_end <= p.vaccination_start:
+            return []
+        from pcnsim.interventions.contact import SharedVaccination
+
+        return [SharedVaccination(start=p.vaccination_start, end=p.vaccination_end, cost_per_hour=0.0,
+                                  label="COVID-19 vaccination programme (history)")]
 
     def _allocation(self, fy: int) -> np.ndarray:
         """Each network's allocation in ``fy`` (claims are against it); also sets the entitlement's and the
@@ -273,8 +291,9 @@ class PCNModel(mesa.Model):
             self.fy = fy
             self.allocation = self._allocation(fy)
             self.claimed_ytd[:] = 0.0
-            self.arrs_est[:] = 0.0
         lev = self.levers = self._levers()  # kept (read-only) for views: what interventions set this week
+        self._pay = self.pay(lev)  # the pay offered this week, per network x role (one variable: mechanism 9)
+        self._planned = self.planned_fte(lev)
         ids = self.staff.active_ids()
         ctx = self._presence_and_contact(ids, lev, rng=self._rng_contact)
         self._wellbeing(ids, lev, ctx)
@@ -287,7 +306,7 @@ class PCNModel(mesa.Model):
 
     def _levers(self) -> Levers:
         lev = Levers(n_staff=self.staff.n, n_networks=self.n_networks, n_roles=N_ROLES)
-        for iv in self.interventions:
+        for iv in (*self.history, *self.interventions):
             if iv.is_active(self.week, self.date):
                 iv.apply(self, lev)
         return lev
@@ -295,6 +314,8 @@ class PCNModel(mesa.Model):
     def _burn_in(self, weeks: int) -> None:
         """Initialisation: contact and wellbeing only, so core teams start with settled ties."""
         lev = Levers(n_staff=self.staff.n, n_networks=self.n_networks, n_roles=N_ROLES)
+        self._pay = self.pay(lev)
+        self._planned = self._burn_in_plan
         ids = self.staff.active_ids()
         for _ in range(weeks):
             ctx = self._presence_and_contact(ids, lev, rng=self._rng_init)
@@ -370,15 +391,11 @@ class PCNModel(mesa.Model):
         demand, in_post = wb.team_sums(role, net, fte, s.notice_left[ids] >= 0, is_arrs, need_per_fte,
                                        self.n_networks, N_ROLES)
         capacity = np.full(self.n_networks, p.gp_supervision_sessions * p.hours_per_session)
-        cov = sup.coverage_of_demand(demand, capacity)
-        est = self._establishment(in_post)
-        team_load = wl.load_of_teams(in_post, est, p.max_load)
-        uplift = np.zeros(self.n_networks) if lev.reimbursement_uplift is None else lev.reimbursement_uplift
-        if lev.funded_uplift is not None:  # London weighting funded outside the allocation
-            uplift = uplift + lev.funded_uplift
-        gap = fin.pay_gap(R.market_premium[None, :], self.pop.net_london[:, None], p.london_premium,
-                          uplift[:, None], p.topup_share)
-        self._pay_gap_nr = gap
+        cov = sup.share_supervision(demand.reshape(self.n_networks, N_ROLES), need_per_fte,
+                                    p.supervision_priority, capacity)
+        team_load = wl.team_load(in_post, self._team_work(), p.vacancy_pressure,
+                                 np.repeat(self.need_factor, N_ROLES), p.max_load)
+        gap = self._pay.gap
         if renew:  # personal propensities and affiliations drawn anew (not during the burn-in)
             prop, aff = s.propensity[ids], s.affiliation[ids]
             lv.renew_personal(self._rng_leave, prop, aff, p.propensity_renewal)
@@ -388,16 +405,18 @@ class PCNModel(mesa.Model):
             s, self.vision, self.clarity, cov, team_load, gap, is_arrs, need_per_fte, R.discrepancy,
             self._weights[self.is_pandemic()],
             wb.PersonLevers(lev.protected_hours, lev.peer_bonus, lev.extra_load, lev.discrepancy_cut))
-        self._sup_sessions = float((np.minimum(capacity, demand).sum() + protected) / p.hours_per_session)
+        self._sup_sessions = float((np.minimum(capacity, demand.reshape(self.n_networks, N_ROLES).sum(axis=1)).sum()
+                                    + protected) / p.hours_per_session)
         self._sup_coverage = sup_given / n_need if n_need else 1.0
 
-    def _establishment(self, in_post: np.ndarray) -> np.ndarray:
-        """FTE each team (network x role, flat) is sized for: core as at the start, ARRS the most this year
-        (``in_post``: the FTE in post now, per team)."""
-        self.arrs_est = np.maximum(self.arrs_est, in_post)
-        est = self.arrs_est.copy()
-        est.reshape(self.n_networks, N_ROLES)[:, [GP, NURSE]] = self.core_est_net
-        return est
+    def _team_work(self) -> np.ndarray:
+        """The work of each team (network x role, flat; FTE) this week: core teams the establishment their
+        practices started with; ARRS teams move towards the posts planned this week (``work_ramp_weeks``)."""
+        planned = np.where(self.roles.arrs[None, :], self._planned, 0.0).ravel()
+        self.arrs_work = wl.follow_plan(self.arrs_work, planned, self.params.work_ramp_weeks)
+        work = self.arrs_work.copy()
+        work.reshape(self.n_networks, N_ROLES)[:, [GP, NURSE]] = self.core_est_net
+        return work
 
     # -- mechanism 7: leaving ---------------------------------------------------------------
     def _leaving(self, ids: np.ndarray, net: np.ndarray) -> np.ndarray:
@@ -455,13 +474,36 @@ class PCNModel(mesa.Model):
                                 / np.maximum(cost, 1.0), 0.0)
         return np.minimum(planned, self.policy.caps(self.date))  # per-network caps, until removed (E31)
 
-    def cost_per_fte(self, lev: Levers | None = None) -> np.ndarray:
-        """Reimbursable cost per FTE-year (network x role), GBP: cap x pay growth x salary_to_cap x (1 + uplift)."""
+    def caps(self) -> np.ndarray:
+        """Reimbursable maximum per FTE-year of each role this financial year (GBP; E8 moved by pay growth;
+        0 for core roles)."""
+        return self.roles.caps(self.fy, self.params.pay_growth)  # by year where the catalogue lists caps (E30)
+
+    def going_pay(self) -> np.ndarray:
+        """The going rate of pay per FTE-year of each role this financial year (GBP): cap x ``salary_to_cap``."""
+        return self.caps() * self.params.salary_to_cap
+
+    def pay(self, lev: Levers | None = None) -> fin.Pay:
+        """The pay networks offer this week and what follows from it (network x role, relative to the cap):
+        see :func:`pcnsim.mechanisms.finance.pay`."""
+        p = self.params
         uplift = np.zeros(self.n_networks)
+        funded = np.zeros(self.n_networks)
         if lev is not None and lev.reimbursement_uplift is not None:
             uplift = lev.reimbursement_uplift
-        caps = self.roles.caps(self.fy, self.params.pay_growth) * self.params.salary_to_cap  # E8, E30
-        return caps[None, :] * (1.0 + uplift[:, None])
+        if lev is not None and lev.funded_uplift is not None:  # London weighting funded outside the allocation
+            funded = lev.funded_uplift
+        return fin.pay(p.salary_to_cap, self.roles.market_premium[None, :], self.pop.net_london[:, None],
+                       p.london_premium, uplift[:, None], funded[:, None], p.topup_share)
+
+    def offered_pay(self, lev: Levers | None = None) -> np.ndarray:
+        """Pay offered per FTE-year (network x role), GBP: what a post costs its network."""
+        return self.caps()[None, :] * self.pay(lev).offered
+
+    def cost_per_fte(self, lev: Levers | None = None) -> np.ndarray:
+        """Cost per FTE-year claimed against the allocation (network x role), GBP: the offered pay up to the
+        reimbursable maximum (raised by any uplift), without what a funded uplift pays from outside."""
+        return self.caps()[None, :] * self.pay(lev).claimed
 
     def _recruit(self, lev: Levers) -> np.ndarray:
         p, s, R = self.params, self.staff, self.roles
@@ -469,15 +511,17 @@ class PCNModel(mesa.Model):
         # FTE in post (not on notice): ARRS per network x role, core per practice x {GP, nurse}
         have, chave = rec.in_post(s, R.arrs, NURSE, self.n_networks, self.n_practices)
         # ARRS: network x role units
-        planned = self.planned_fte(lev)
+        planned = self._planned
         vac = np.where(R.arrs[None, :], planned - have, 0.0)
         self._vacancies_fte = float(np.maximum(vac, 0).sum())
         post = np.broadcast_to(R.mean_fte, vac.shape)
         posts = rec.open_posts(vac, post, p.min_post_fte)
-        vaccinating = p.vaccination_start <= self.date < p.vaccination_end  # E24: managers busy vaccinating
-        fill_rate = p.fill_rate * (p.vaccination_recruit_factor if vaccinating else 1.0)
-        q = rec.fill_chance(fill_rate, R.supply[None, :], self.pop.net_deprivation[:, None],
-                            p.deprivation_penalty, self._pay_gap_nr, p.pay_gap_recruit)
+        years = (self.date - p.arrs_start).days / 365.25
+        fill_rate = np.full(self.n_networks, rec.fill_rate_at(p.fill_rate, p.fill_rate_trend, years))
+        if lev.recruit_factor is not None:  # E24: managers busy with vaccination-style work
+            fill_rate = fill_rate * lev.recruit_factor
+        q = rec.fill_chance(fill_rate[:, None], R.supply[None, :], self.pop.net_deprivation[:, None],
+                            p.deprivation_penalty, self._pay.gap, p.pay_gap_recruit)
         u, fte = rec.hires(rng, posts.ravel(), np.broadcast_to(q, vac.shape).ravel(), vac.ravel(),
                            post.ravel(), p.min_post_fte)
         new_net, new_role = u // N_ROLES, u % N_ROLES
@@ -531,6 +575,11 @@ class PCNModel(mesa.Model):
         self.spend_week = float(paid.sum())
         gp_sessions = self._sup_sessions + lev.gp_sessions
         appts = float((sums.productive_fte * R.appointments).sum())
+        if lev.hours_away is not None:  # interventions' time of staff other than GPs (GPs': in sessions)
+            away = lev.hours_away  # (rows of the staff at the week's start)
+            n = len(away)
+            rows = np.flatnonzero((away > 0) & s.active[:n] & (s.role[:n] != GP))
+            appts -= float((away[rows] * R.appointments[s.role[rows]]).sum()) / HOURS_PER_FTE_WEEK
         self.appointments = appts - gp_sessions * p.appointments_per_gp_session
         self.gp_supervision_sessions = gp_sessions
         self.intervention_cost = lev.cost
@@ -572,6 +621,9 @@ class PCNModel(mesa.Model):
         from pcnsim.warmstart import populate
 
         ids = populate(self, workforce)
+        # the teams' work is the posts observed, through the burn-in and from week 0 (no ramp from zero)
+        self._burn_in_plan = np.where(self.roles.arrs[None, :], np.asarray(workforce, dtype=np.float64), 0.0)
+        self.arrs_work = self._burn_in_plan.ravel().copy()
         if len(ids):
             self._first_hire_week = min(self._first_hire_week, int(self.staff.hire_week[ids].min()))
 

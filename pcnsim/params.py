@@ -81,6 +81,7 @@ class Params(BaseModel):
     pandemic_end: dt.date = P(dt.date(2021, 7, 19), None, None, "date", "E27 + assumption", "End of pandemic remote working (mid-2021).", group="calendar")
     vaccination_start: dt.date = P(dt.date(2020, 12, 8), None, None, "date", "E24", "Start of the COVID-19 vaccination programme run by networks (first doses, December 2020).", group="calendar")
     vaccination_end: dt.date = P(dt.date(2022, 3, 31), None, None, "date", "E24 + assumption", "End of the networks' vaccination programme as their main task (after the winter 2021-22 booster campaign).", group="calendar")
+    vaccination_programme: bool = P(True, None, None, "flag", "E24", "The networks run the COVID-19 vaccination programme from vaccination_start to vaccination_end, as they did: joint clinics at a hub (a built-in shared_vaccination intervention, priced at zero since item-of-service fees paid for it) that mix practices and professions, add work and slow recruitment. False gives the counterfactual without it.", group="calendar")
 
     # --- money -------------------------------------------------------------------------------------
     budget_2019: float = P(92.0, 0.0, 1000.0, "GBP million, England", "assumption", "National ARRS entitlement 2019/20 (one pharmacist at 70% and one link worker per PCN for 9 months; no row of the evidence table).", group="money")
@@ -92,10 +93,10 @@ class Params(BaseModel):
     budget_2025: float = P(1711.0, 0.0, 5000.0, "GBP million, England", "E7", "National ARRS entitlement 2025/26 and later years.", group="money")
     national_patients: float = P(60.025e6, 1e6, 1e8, "weighted patients", "E1, E2", "Weighted population of England that the entitlement is shared over (1,250 x 48,020).", group="money")
     planned_share: float = P(0.95, 0.1, 1.0, "share", "assumption", "Share of the allocation networks plan posts against (headroom for pay drift).", group="money")
-    salary_to_cap: float = P(0.886, 0.3, 1.0, "share of cap", "E4, E7, E8 + calibrated (T4, T5)", "Mean claimed salary relative to the reimbursable maximum (many posts are paid below the cap).", group="money")
+    salary_to_cap: float = P(0.886, 0.3, 1.0, "share of cap", "E4, E7, E8 + calibrated (T4, T5)", "The going rate of pay for an ARRS post relative to its reimbursable maximum (many posts are paid below the cap): the base of the pay each network offers (mechanism 9), which is both what a post costs and what staff compare with the local market.", group="money")
     pay_growth: float = P(0.03, 0.0, 0.15, "per year", "E8 + assumption", "Yearly growth of reimbursement caps around the 2023/24 values of E8.", group="money")
-    london_premium: float = P(0.16, 0.0, 0.5, "share of cap", "E8", "Local market salary premium in London (inner-London pharmacist cap 76,313 vs 65,838).", group="money")
-    topup_share: float = P(0.5, 0.0, 1.0, "share", "E10 + assumption", "Share of the market premium above the cap that networks pay from their own funds.", group="money")
+    london_premium: float = P(0.15, 0.0, 0.4, "share of pay", "E39 (direction and range) + assumption (size)", "How far the local labour market's pay for a role sits above the national going rate in London: an uncertain input, not the London reimbursement caps that London weighting changes. The NHS's own high-cost area supplements (E39: 5% fringe, 15% outer, 20% inner London) bound it.", group="money", study=(0.05, 0.25))
+    topup_share: float = P(0.5, 0.0, 1.0, "share", "E10 + assumption", "Share of the gap between market pay and the going rate that networks add to the pay they offer (E10: most networks pay pharmacists above the cap).", group="money")
     appointments_per_gp_session: float = P(14.0, 5.0, 30.0, "appointments", "assumption", "Appointments a GP session would deliver (lost when spent supervising).", group="money")
 
     # --- presence and remote working --------------------------------------------------------------
@@ -131,11 +132,15 @@ class Params(BaseModel):
     supervision_need_scale: float = P(1.0, 0.0, 3.0, "multiplier", "E11, E17 + assumption", "Scales every role's supervision need (hours per FTE-week).", group="support")
     peer_tie_half: float = P(1.5, 0.1, 20.0, "tie strength", "E16 (direction) + assumption (size)", "Same-profession tie strength (plus any peer-network bonus) at which peer support is one half.", group="support")
     supervision_weight: float = P(0.6, 0.0, 1.0, "share", "E16 (direction) + assumption (size)", "Weight of clinical supervision (vs peer support) in support, for roles that need supervision.", group="support")
+    supervision_priority: float = P(1.0, 0.0, 3.0, "exponent", "E11 (direction) + assumption (size)", "How GP supervision time is shared among roles: each role's coverage is proportional to its need per FTE to this power, up to full cover (water-filling). 0 gives every role the same coverage; above 0, roles that need more (physician associates, paramedics) are covered first and link workers last (E11: 61% of link workers had no clinical supervision).", group="support", study=(0.0, 2.0))
 
     # --- workload and burnout ----------------------------------------------------------------------
     baseline_strain: float = P(0.1, 0.0, 1.0, "load units", "assumption", "Load above a fully staffed establishment that every job carries.", group="workload")
     pandemic_workload: float = P(1.2, 1.0, 2.0, "multiplier", "assumption", "Workload multiplier during the pandemic.", group="workload")
     max_load: float = P(2.0, 1.0, 5.0, "multiplier", "assumption", "Cap on workload relative to a fully staffed establishment.", group="workload")
+    vacancy_pressure: float = P(0.5, 0.0, 1.0, "share", "E25 (direction) + assumption (size)", "Share of the work of a vacant planned post that falls on the team's staff in post (the rest goes undone or elsewhere).", group="workload", study=(0.2, 1.0))
+    work_ramp_weeks: float = P(26.0, 1.0, 104.0, "weeks", "assumption", "Time constant over which the work of an ARRS team follows the posts the network plans: newly planned posts bring their work gradually, and work does not vanish at a year end.", group="workload")
+    deprivation_need: float = P(0.15, 0.0, 0.5, "per unit deprivation share", "E38 (direction and size for GPs) + assumption (that the new roles carry the same excess)", "Extra workload per staff member in a fully deprived network, relative to one with no deprived population, for the same staffing: need is higher where people are poorer, and the weighted-population allocation does not make up for it (E38).", group="workload", study=(0.05, 0.3))
     burnout_rise: float = P(0.05, 0.0, 1.0, "per week per unit excess load", "assumption", "Growth of burnout under excess load.", group="workload")
     burnout_recovery: float = P(0.03, 0.0, 0.5, "per week at full support", "E16 (direction) + assumption (size)", "Recovery from burnout, proportional to support.", group="workload")
 
@@ -164,13 +169,14 @@ class Params(BaseModel):
     fixed_term_end_rate: float = P(0.0202, 0.0, 0.2, "per year", "E35 (direction) + calibrated (T7a)", "Chance a year that an ARRS post ends with its fixed-term or training contract (E35: a quarter of link workers were not on permanent contracts in 2023).", group="exits")
 
     # --- recruitment -------------------------------------------------------------------------------
-    fill_rate: float = P(0.0777, 0.0, 1.0, "per week per vacancy", "calibrated (T4, T5)", "Chance a vacant ARRS post of an ordinary role is filled this week.", group="recruitment")
-    vaccination_recruit_factor: float = P(0.133, 0.05, 1.0, "multiplier", "E24 + calibrated (T4)", "ARRS fill chance while networks run the vaccination programme: their managers and clinical directors are taken up by it (E24), so recruitment slows.", group="recruitment")
+    fill_rate: float = P(0.0777, 0.0, 1.0, "per week per vacancy", "calibrated (T4, T5)", "Chance a vacant ARRS post of an ordinary role is filled in a week of the scheme's first year (July 2019), before role supply, place and pay.", group="recruitment")
+    fill_rate_trend: float = P(0.0, -0.5, 1.0, "per year", "E4 (direction) + calibrated (T4, T5)", "Yearly relative change of the ARRS fill chance from the scheme's start: networks learn to recruit and the supply of trained staff grows (positive), or the pool is used up (negative).", group="recruitment")
+    vaccination_recruit_factor: float = P(0.133, 0.05, 1.0, "multiplier", "E24 + calibrated (T4)", "ARRS fill chance of a network while it runs vaccination-style work on the scale of the COVID-19 programme (the built-in programme, and the shared_vaccination intervention unless it says otherwise): managers and clinical directors are taken up by it (E24), so recruitment slows.", group="recruitment")
     core_fill_rate: float = P(0.05, 0.0, 1.0, "per week per vacancy", "assumption", "Chance a vacant core post (GP, nurse) is filled this week, before role supply.", group="recruitment")
     deprivation_penalty: float = P(0.3, 0.0, 1.0, "share", "E3, E25 + assumption", "Reduction of the fill chance in a fully deprived network.", group="recruitment")
     pay_gap_recruit: float = P(3.0, 0.0, 20.0, "per unit pay gap", "E26 + assumption", "Fill chance falls as exp(-k x pay gap).", group="recruitment")
     learning_weeks: float = P(26.0, 1.0, 104.0, "weeks", "E27 + assumption", "Time constant of a new starter's learning curve (productivity 50% to 100%).", group="recruitment")
-    min_post_fte: float = P(0.4, 0.1, 1.0, "FTE", "assumption", "Smallest vacancy a network recruits to.", group="recruitment")
+    min_post_fte: float = P(0.05, 0.0, 0.5, "FTE", "assumption", "Smallest post a network recruits to: a vacancy smaller than the role's mean FTE is a part-time post, or one shared with a neighbouring network (about two hours a week at the default), so every role in the mix can be recruited.", group="recruitment")
 
     # --- warm start (a projection from an observed workforce; pcnsim.warmstart) -------------------------
     warm_leaver_rate: float = P(0.14, 0.02, 0.4, "per year", "T3 + assumption", "Leaving rate that sets the tenure of the staff a warm start begins with (tenures drawn as under a constant rate, truncated at the time since the role became reimbursable; 0.14 is inside T3's band of 10-20%).", group="warm start")

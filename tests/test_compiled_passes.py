@@ -35,7 +35,7 @@ def _state(seed: int, n: int = 600, n_net: int = 4):
         fte=s.fte[ids].astype(np.float64), remote=rng.uniform(0, 1, n).astype(np.float32),
         strength=rng.uniform(0, 8, n).astype(np.float32), same_strength=rng.uniform(0, 4, n).astype(np.float32),
         split=rng.integers(1, 5, n).astype(np.int32), base=rng.random(n) < 0.5, staff=s,
-        vision=rng.uniform(0, 1, n_net), clarity=rng.uniform(0, 1, n_net), coverage=rng.uniform(0, 1, n_net),
+        vision=rng.uniform(0, 1, n_net), clarity=rng.uniform(0, 1, n_net), coverage=rng.uniform(0, 1, (n_net, N_ROLES)),
         team_load=rng.uniform(1, 2, n_net * N_ROLES), pay_gap=rng.uniform(0, 0.3, (n_net, N_ROLES)),
         is_arrs=R.arrs, need_per_fte=R.supervision_need * 1.0, role_discrepancy=R.discrepancy,
         w=wb.Weights.of(Params(belonging_base_bonus=0.05, belonging_dilution=0.02), pandemic=bool(seed % 2),
@@ -67,7 +67,7 @@ def _expected(s0: StaffArrays, a: dict, lev: wb.PersonLevers, p: int) -> dict[st
                      w.belonging_dilution[g])
     b = f32(bel.step(float(s0.belonging[i]), tgt, w.belonging_rate[g]))
     need = a["need_per_fte"][r] * a["fte"][p] if arrs else 0.0
-    sv = sup.supervision(a["coverage"][g], need, lv_of(lev.protected_hours))
+    sv = sup.supervision(a["coverage"][g, r], need, lv_of(lev.protected_hours))
     pr = sup.peer(float(a["same_strength"][p]) + lv_of(lev.peer_bonus), w.peer_tie_half[g])
     su = f32(sup.combine(sv, pr, need > 0, w.supervision_weight[g]))
     load = a["team_load"][g * N_ROLES + r]
@@ -130,7 +130,8 @@ def test_team_sums_are_the_bincounts():
     demand, in_post = wb.team_sums(args["role"], args["net"], args["fte"], on_notice, R.arrs, R.supervision_need,
                                    4, N_ROLES)
     need = np.where(R.arrs[args["role"]], R.supervision_need[args["role"]] * args["fte"], 0.0)
-    np.testing.assert_array_equal(demand, np.bincount(args["net"], weights=need, minlength=4))
+    np.testing.assert_array_equal(demand, np.bincount(args["net"] * N_ROLES + args["role"], weights=need,
+                                                      minlength=4 * N_ROLES))
     np.testing.assert_array_equal(in_post, np.bincount(args["net"] * N_ROLES + args["role"],
                                                        weights=np.where(on_notice, 0.0, args["fte"]),
                                                        minlength=4 * N_ROLES))

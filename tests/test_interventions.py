@@ -209,8 +209,10 @@ def test_shared_intervention_object_keeps_state_per_model():
 
 # ------------------------------------------------------------------ direction of each effect
 def test_shared_vaccination_builds_belonging_and_adds_workload():
-    d = diffs(I.SharedVaccination())
+    d = diffs(I.SharedVaccination(recruit_factor=1.0), seeds=SEEDS6)
     check(d, belonging=+1, burnout=+1, cost=+1, appointments=-1)  # ties across the network; extra work; GP time
+    # on the scale of the 2020-22 programme it takes managers' time, so networks recruit more slowly (E24)
+    check(diffs(I.SharedVaccination()), fte_years=-1)
     # without the extra work, the ties across the network lower intention: peer ties have slots of their own,
     # so the new cross-profession ties cost no peer support (docs/interventions.md)
     check(diffs(I.SharedVaccination(workload=0.0, cost_per_hour=0.0, participation=1.0)), belonging=+1, intention=-1)
@@ -265,7 +267,7 @@ def test_role_clarity_cuts_discrepancy_of_new_starters():
 
 
 def test_peer_support_raises_support():
-    check(diffs(I.PeerSupport()), support=+1, intention=-1, cost=+1)
+    check(diffs(I.PeerSupport(), seeds=SEEDS6), support=+1, intention=-1, cost=+1)
 
 
 def test_london_weighting_closes_the_pay_gap():
@@ -290,7 +292,8 @@ def test_flexible_role_mix_moves_money_to_roles_that_fill():
         m = _model(sd, DEPRIVED, (iv,)).run(52)
         mix = iv.current_mix(m)
         assert np.allclose(mix[:, m.roles.arrs].sum(axis=1), 1.0)
-        assert np.all(mix[:, ROLE_INDEX["mental_health_practitioner"]] < m.roles.mix[ROLE_INDEX["mental_health_practitioner"]])
+        # on average over the networks (with part-time posts every role fills somewhere, E25's hard roles slowly)
+        assert mix[:, ROLE_INDEX["mental_health_practitioner"]].mean() < m.roles.mix[ROLE_INDEX["mental_health_practitioner"]]
         arrs = m.roles.arrs
         supply = m.roles.supply[arrs]
         # money moves towards roles that fill, on average over the networks (one network's vacancies are a few

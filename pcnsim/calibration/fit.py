@@ -39,10 +39,11 @@ class FreeParameter:
 #: vaccination programme; docs/calibration.md). tests/test_calibration.py expects these to miss strictly.
 STRUCTURAL_MISSES: dict[str, str] = {}
 
-#: Block "recruitment": the weekly fill chance, the claimed salary and the slowdown while networks ran the
-#: vaccination programme (T4a, T4b, T5).
+#: Block "recruitment": the weekly fill chance and its yearly trend, the going rate of pay and the slowdown
+#: while networks ran the vaccination programme (T4a, T4b, T5).
 RECRUITMENT: tuple[FreeParameter, ...] = (
     FreeParameter("fill_rate", 0.065, 0.005, 0.5),
+    FreeParameter("fill_rate_trend", 0.0, -0.5, 1.0),
     FreeParameter("salary_to_cap", 0.89, 0.5, 1.0),
     FreeParameter("vaccination_recruit_factor", 0.3, 0.05, 1.0),
 )

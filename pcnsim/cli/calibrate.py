@@ -1,4 +1,4 @@
-"""``pcnsim calibrate``: fit the free parameters to targets T1-T5 and report how well the model meets them.
+"""``pcnsim calibrate``: fit the free parameters to targets T1-T7 and report how well the model meets them.
 
 By default the command fits (Nelder-Mead over replicate means, common random numbers; see
 :mod:`pcnsim.calibration`), then runs ``--replicates`` fresh replicates of the fitted parameter set and
@@ -23,10 +23,10 @@ QUICK = {"replicates": 4, "fit_replicates": 1, "max_evals": 4, "networks": 8}
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        COMMAND, help="fit the free parameters to the published targets T1-T5 and report",
+        COMMAND, help="fit the free parameters to the published targets T1-T7 and report",
         description="Fit the parameters no source pins down (intention, leaving and recruitment rates) to "
                     "the calibration targets T1-T7 (docs/evidence.md), then report, per target, the "
-                    "published value, the model's median and 90%% interval over replicates, and whether it "
+                    "published value, the model's median and 90% interval over replicates, and whether it "
                     "lies within tolerance. Writes calibration.md, targets.csv, replicates.csv, "
                     "fit_history.csv and fitted.json to --out.",
     )

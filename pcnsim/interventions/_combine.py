@@ -4,7 +4,8 @@
 * strictest wins: remote cap (lowest), remote floor (highest), practice split cap (lowest), discrepancy
   cut (largest), base practice (any);
 * mixing homophily and gain: averaged, weighted by the encounters each intervention adds;
-* pay uplifts: the largest.
+* pay uplifts: the largest; the recruitment factor of vaccination-style work: the smallest;
+* hours away from patients: additive.
 """
 
 from __future__ import annotations
@@ -51,3 +52,9 @@ def max_network(lev: Levers, name: str, mask: np.ndarray, value: float) -> None:
 def add_network(lev: Levers, name: str, mask: np.ndarray, value: float) -> None:
     arr = lev.network(name)
     arr[mask] += value
+
+
+def min_network(lev: Levers, name: str, mask: np.ndarray, value: float) -> None:
+    """Lower a per-network multiplier lever (neutral 1) to ``value`` in the networks of ``mask``."""
+    arr = lev.network(name, fill=1.0)
+    arr[mask] = np.minimum(arr[mask], value)

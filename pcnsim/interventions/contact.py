@@ -3,7 +3,9 @@
 ``shared_vaccination``
     Joint clinics at a hub, as in the COVID-19 vaccination programme (E24): every week, participants
     work ``hours`` at the hub and meet ``contacts`` colleagues from anywhere in the network, with weak
-    professional silos (``homophily``); the hours add to their workload (extra load, mechanism 5).
+    professional silos (``homophily``); the hours add to their workload (extra load, mechanism 5), and
+    while it runs the network recruits more slowly (``recruit_factor``, E24). The programme of 2020-22 runs
+    in the default scenario as history (the ``vaccination_programme`` parameter).
 ``team_days``
     In-person whole-network team days every ``every_weeks`` weeks (E21: face-to-face contact lowers
     professional isolation): a burst of mixing encounters, no extra workload (the day replaces work).
@@ -44,7 +46,7 @@ class _Mixing(Intervention):
         return mask
 
     def _time_cost(self, model: PCNModel, levers: Levers, mask: np.ndarray, hours: float) -> None:
-        cost, sessions = staff_time(model, mask, hours)
+        cost, sessions = staff_time(model, mask, hours, levers)
         if self.cost_per_hour is not None:
             cost = self.cost_per_hour * hours * float(mask.sum())
         levers.cost += cost
@@ -82,6 +84,11 @@ class SharedVaccination(_Mixing):
     site_cost : float
         GBP per network-week for the hub (default 0: the vaccination programme's item-of-service fees
         paid for sites; assumption).
+    recruit_factor : float, optional
+        Multiplier of the ARRS fill chance of every network running the clinics, while they run (E24:
+        the programme took managers' and clinical directors' time). Default: the model's
+        ``vaccination_recruit_factor`` (calibrated on the programme of 2020-22, so it fits work on that
+        scale); 1 for work too small to slow recruitment.
     """
 
     type: Literal["shared_vaccination"] = "shared_vaccination"
@@ -94,6 +101,7 @@ class SharedVaccination(_Mixing):
     include_core: bool = True
     cost_per_hour: Number(0, 1000, "GBP a participant-hour") | None = None
     site_cost: Number(0, 1e6, "GBP a network-week") = 0.0
+    recruit_factor: Number(0, 1, "multiplier") | None = None
 
     def on_rota(self, model: PCNModel) -> np.ndarray:
         """Bool per staff row: at the hub this week (a deterministic rota, see ``participation``)."""
@@ -101,6 +109,9 @@ class SharedVaccination(_Mixing):
         return np.mod(i * GOLDEN + self.participation * model.week, 1.0) < self.participation
 
     def apply(self, model: PCNModel, levers: Levers) -> None:
+        factor = model.params.vaccination_recruit_factor if self.recruit_factor is None else self.recruit_factor
+        if factor < 1.0:
+            C.min_network(levers, "recruit_factor", self.network_mask(model), factor)
         mask = self.participants(model) & self.on_rota(model)
         if not mask.any():
             return

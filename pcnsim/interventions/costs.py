@@ -4,8 +4,8 @@ Figures from the evidence table (:mod:`pcnsim.evidence`) where it has them; othe
 moved with the model's ``pay_growth`` like the pay caps of E8). See ``docs/interventions.md``.
 
 ARRS staff time
-    The role's reimbursable cost per FTE-year as the model uses it (pay cap incl. on-costs, E8, times
-    ``salary_to_cap`` and pay growth: :meth:`pcnsim.model.PCNModel.cost_per_fte`) spread over
+    The pay the network offers per FTE-year as the model uses it (pay cap incl. on-costs, E8, times
+    ``salary_to_cap`` and pay growth, with any top-up: :meth:`pcnsim.model.PCNModel.offered_pay`) spread over
     ``HOURS_PER_FTE_WEEK`` x 52.18 paid hours. A clinical pharmacist at the 2023/24 cap of GBP 62,340 and
     ``salary_to_cap`` 0.8 costs about GBP 25 an hour.
 GP time (``GP_SESSION_GBP``), assumption
@@ -31,6 +31,7 @@ from pcnsim.mechanisms.finance import WEEKS_PER_YEAR, cap_factor
 from pcnsim.roles import GP, NURSE
 
 if TYPE_CHECKING:
+    from pcnsim.levers import Levers
     from pcnsim.model import PCNModel
 
 HOURS_PER_FTE_WEEK = 37.5  #: Paid hours in a full-time week: Agenda for Change (assumption for every ARRS role).
@@ -54,7 +55,7 @@ def hourly_cost(model: PCNModel, rows: np.ndarray) -> np.ndarray:
     s = model.staff
     role = s.role[rows].astype(np.int64)
     net = s.network[rows].astype(np.int64)
-    per_fte = model.cost_per_fte(None)[net, role]  # ARRS roles (0 for core roles: no cap)
+    per_fte = model.offered_pay(None)[net, role]  # what the network pays an ARRS post (0 for core roles: no cap)
     hour = per_fte / (HOURS_PER_FTE_WEEK * WEEKS_PER_YEAR)
     f = price_factor(model)
     hour = np.where(role == GP, GP_SESSION_GBP * f / model.params.hours_per_session, hour)
@@ -62,13 +63,19 @@ def hourly_cost(model: PCNModel, rows: np.ndarray) -> np.ndarray:
     return hour
 
 
-def staff_time(model: PCNModel, mask: np.ndarray, hours: float | np.ndarray) -> tuple[float, float]:
+def staff_time(model: PCNModel, mask: np.ndarray, hours: float | np.ndarray, levers: Levers | None = None
+               ) -> tuple[float, float]:
     """Cost (GBP) of ``hours`` of the time of every staff row flagged in ``mask`` this week, and the GP
-    sessions that this takes (which the model turns into lost appointments, E17)."""
+    sessions that this takes (which the model turns into lost appointments, E17). With ``levers``, the hours
+    are also recorded as time away from patients (``hours_away``: the model takes the appointments of the
+    other staff's hours off its count)."""
     rows = np.flatnonzero(mask)
     if len(rows) == 0:
         return 0.0, 0.0
     h = np.broadcast_to(np.asarray(hours, dtype=np.float64), mask.shape)[rows]
+    if levers is not None:
+        away = levers.staff("hours_away")
+        away[rows] += h.astype(away.dtype)
     cost = float((hourly_cost(model, rows) * h).sum())
     gp = model.staff.role[rows] == GP
     sessions = float(h[gp].sum() / model.params.hours_per_session)

@@ -4,7 +4,9 @@
     A London weighting on ARRS reimbursement (E8: inner-London pharmacist cap GBP 76,313 against GBP
     65,838 nationally, +15.9%; outer London GBP 73,189, +11.2%; E26: three quarters of London clinical
     directors call its absence a recruitment barrier). Offered pay rises, so the pay gap to the London
-    market narrows: intention to leave falls and vacancies fill faster. ``funded = true`` pays the
+    market narrows: intention to leave falls and vacancies fill faster. The London market premium is an
+    uncertain input of its own (``london_premium``, E39), not these caps, so the weighting need not close
+    the gap exactly. ``funded = true`` pays the
     uplift on top of the allocation (the intervention's cost is the extra reimbursement); ``funded =
     false`` raises the caps within the existing allocation, so fewer posts are affordable (no extra cost).
 ``flexible_role_mix``
@@ -74,7 +76,7 @@ class LondonWeighting(Intervention):
         mask = self.target(model) & nets[s.network[: s.n]]
         rows = np.flatnonzero(mask)
         if len(rows) and model.date >= model.params.arrs_start:
-            per_fte = model.cost_per_fte(None)[s.network[rows], s.role[rows]]
+            per_fte = model.going_pay()[s.role[rows]]  # the funded uplift is paid on the going rate (mechanism 9)
             levers.cost += self.uplift * float((s.fte[rows] * per_fte).sum()) / WEEKS_PER_YEAR
 
 

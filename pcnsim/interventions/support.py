@@ -70,6 +70,10 @@ class ProtectedSupervision(Intervention):
         if not h.any():
             return
         C.add_staff(levers, "protected_hours", h > 0, h)
+        # the supervisee's hours in supervision (up to their need) are hours away from patients
+        s = model.staff
+        need = model.roles.supervision_need[s.role[: s.n]] * model.params.supervision_need_scale * s.fte[: s.n]
+        C.add_staff(levers, "hours_away", h > 0, np.minimum(h, need))
         # The model adds protected hours to the GP sessions used (and so to lost appointments); here we
         # only price them.
         unit = gp_session_cost(model) if self.session_cost is None else self.session_cost
@@ -101,7 +105,7 @@ class PeerSupport(Intervention):
         if not mask.any():
             return
         C.add_staff(levers, "peer_bonus", mask, self.strength)
-        cost, sessions = staff_time(model, mask, self.hours_per_month * 12 / 52.18)
+        cost, sessions = staff_time(model, mask, self.hours_per_month * 12 / 52.18, levers)
         levers.cost += cost + self.fee_per_member_year / 52.18 * float(mask.sum())
         levers.gp_sessions += sessions
 

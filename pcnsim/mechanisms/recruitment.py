@@ -1,16 +1,23 @@
-"""Mechanism 8, recruitment constrained by supply, deprivation, London pay and budget.
+"""Mechanism 8, recruitment constrained by supply, place, pay, time and budget.
 
 Evidence: E4 and E7 (the budget path and growth from zero), E25 (recruiting pharmacists and mental health
-practitioners is hard), E3 (deprived areas), E26 (no London weighting), E18 (space; not modelled), E27
-(new starters retrofitted, learning on the job). Rates are calibrated (T4, T5) or assumptions.
+practitioners is hard), E3 (deprived areas), E26 and E39 (London pay), E24 (the vaccination programme took
+managers' time), E18 (space; not modelled), E27 (new starters retrofitted, learning on the job). Rates are
+calibrated (T4, T5) or assumptions.
 
 ARRS posts: a network plans FTE per role = allocation x ``planned_share`` x role mix / reimbursable cost
 per FTE-year, so planned posts never cost more than the allocation. Core posts (GPs, nurses) keep the
 establishment a practice started with. A vacancy (planned FTE minus FTE in post and not on notice) opens
-posts of the role's mean FTE (the last one smaller, if at least ``min_post_fte``); each open post is filled
-this week with chance
+posts of the role's mean FTE, and one part-time (or shared) post for what is left, if at least
+``min_post_fte`` (a small floor, so that every role in the mix can be recruited: no role is walled off
+because a network cannot fund a whole post). Each open post is filled this week with chance
 
-    q = fill_rate x supply(role) x (1 - deprivation_penalty x deprivation) x exp(-pay_gap_recruit x pay gap)
+    q = fill_rate x (1 + fill_rate_trend) ** years x vaccination factor x supply(role)
+          x (1 - deprivation_penalty x deprivation) x exp(-pay_gap_recruit x pay gap)
+
+``years`` counts from the scheme's start (:func:`fill_rate_at`: networks learn to recruit, supply grows;
+calibrated); the vaccination factor is below 1 only while a network runs vaccination-style work (the
+programme of 2020-22 and the ``shared_vaccination`` intervention).
 """
 
 from __future__ import annotations
@@ -28,10 +35,16 @@ def open_posts(vacancy_fte: np.ndarray, post_fte: np.ndarray, min_post: float) -
     return (full + (rest >= min_post - 1e-9)).astype(np.int64)
 
 
+def fill_rate_at(fill_rate: float, trend: float, years: float) -> float:
+    """The ARRS fill rate (per week per open post) ``years`` after the scheme's start: ``fill_rate`` x
+    (1 + ``trend``) ** years (no change before the start)."""
+    return fill_rate * (1.0 + trend) ** max(years, 0.0)
+
+
 def fill_chance(base: np.ndarray, supply: np.ndarray, deprivation: np.ndarray, penalty: float,
                 pay_gap: np.ndarray, pay_sensitivity: float) -> np.ndarray:
-    """Chance that an open post is filled this week (probability per week): ``base`` (the weekly fill rate)
-    x the role's ``supply`` x (1 - ``penalty`` x deprivation share) x exp(-``pay_sensitivity`` x pay gap,
+    """Chance that an open post is filled this week (probability per week): ``base`` (the weekly fill rate,
+    one value or per network x role) x the role's ``supply`` x (1 - ``penalty`` x deprivation share) x exp(-``pay_sensitivity`` x pay gap,
     a share), clipped to 0-1."""
     q = base * supply * (1.0 - penalty * deprivation) * np.exp(-pay_sensitivity * pay_gap)
     return np.clip(q, 0.0, 1.0)

@@ -5,10 +5,18 @@ Evidence: E17 (networks spend 2.49 GP sessions a week supervising ARRS staff; th
 better retention: a direction; sizes here are assumptions or calibrated). The role's need (hours per
 FTE-week) is in :mod:`pcnsim.roles` (assumption).
 
-Per network: demand = sum over ARRS staff of FTE x need; capacity = GP sessions x hours per session;
-coverage = min(1, capacity / demand) (:func:`coverage_of_demand`). Per person:
+Per team (network x role): demand = sum over its ARRS staff of FTE x need; per network: capacity = GP
+sessions x hours per session. GPs share their time among roles by need (:func:`share_supervision`): each
+role's coverage is proportional to its need per FTE to the power ``supervision_priority`` (0: every role
+alike; E11 gives the direction, that link workers are the least supervised), up to full cover, and what a
+fully covered role does not use goes to the others (water-filling), so that no GP time is left idle while a
+need is unmet:
 
-    supervision = min(1, coverage + protected hours / need)        (1 for roles that need none)
+    coverage[r] = min(1, lambda x need[r] ** priority),   sum_r demand[r] coverage[r] = min(capacity, demand)
+
+Per person:
+
+    supervision = min(1, coverage of the role + protected hours / need)        (1 for roles that need none)
     peer        = (peer ties + peer bonus) / (peer ties + peer bonus + peer_tie_half)
     support     = supervision_weight supervision + (1 - supervision_weight) peer   (peer alone if no need)
 
@@ -24,9 +32,55 @@ import numpy as np
 from pcnsim._jit import njit
 
 
-def coverage_of_demand(demand_hours: np.ndarray, capacity_hours: np.ndarray) -> np.ndarray:
-    """Per-network coverage (0-1) from the supervision demanded and the GP hours available."""
-    return np.where(demand_hours > 0, np.minimum(1.0, capacity_hours / np.maximum(demand_hours, 1e-12)), 1.0)
+def share_supervision(demand_hours: np.ndarray, need_per_fte: np.ndarray, priority: np.ndarray | float,
+                      capacity_hours: np.ndarray) -> np.ndarray:
+    """Coverage (0-1) of each team's supervision need (networks x roles) from the GP hours available.
+
+    ``demand_hours`` (networks x roles) is the supervision each team needs this week, ``need_per_fte`` (per
+    role) the hours an FTE of the role needs, ``priority`` the exponent of the need in the shares (per
+    network, or one value) and ``capacity_hours`` the GP hours of each network. With priority 0 every
+    role gets ``min(1, capacity / demand)``. Teams with no demand get 1."""
+    d = np.ascontiguousarray(demand_hours, np.float64)
+    n = d.shape[0]
+    pr = np.broadcast_to(np.asarray(priority, np.float64), (n,)).copy()
+    return _share(d, np.asarray(need_per_fte, np.float64), pr, np.asarray(capacity_hours, np.float64))
+
+
+@njit
+def _share(demand, need, priority, capacity):  # noqa: ANN001, ANN202
+    n, k = demand.shape
+    cov = np.ones((n, k))
+    w = np.zeros(k)
+    capped = np.zeros(k, dtype=np.bool_)
+    for g in range(n):
+        total = 0.0
+        for r in range(k):
+            total += demand[g, r]
+        if total <= capacity[g]:
+            continue  # every need met
+        for r in range(k):
+            w[r] = need[r] ** priority[g] if need[r] > 0.0 else 0.0
+            capped[r] = False
+        left = capacity[g]
+        # water-filling: cap the role with the largest weight while its share would exceed full cover
+        while True:
+            dw = 0.0
+            for r in range(k):
+                if not capped[r]:
+                    dw += demand[g, r] * w[r]
+            lam = left / dw if dw > 0.0 else 0.0
+            top, best = -1, 1.0
+            for r in range(k):
+                if not capped[r] and demand[g, r] > 0.0 and lam * w[r] > best:
+                    top, best = r, lam * w[r]
+            if top < 0:
+                break
+            capped[top] = True
+            left -= demand[g, top]
+        for r in range(k):
+            if demand[g, r] > 0.0:
+                cov[g, r] = 1.0 if capped[r] else min(lam * w[r], 1.0)
+    return cov
 
 
 @njit(inline="always")

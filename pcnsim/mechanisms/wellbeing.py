@@ -113,11 +113,11 @@ _NONE = np.zeros(1, dtype=np.float32)
 
 def team_sums(role: np.ndarray, net: np.ndarray, fte: np.ndarray, on_notice: np.ndarray, is_arrs: np.ndarray,
               need_per_fte: np.ndarray, n_networks: int, n_roles: int) -> tuple[np.ndarray, np.ndarray]:
-    """Supervision demand per network (hours) and FTE in post (not on notice) per team (network x role).
+    """Supervision demand (hours) and FTE in post (not on notice) per team (network x role, flat).
 
     ``role``, ``net``, ``fte`` and ``on_notice`` are per person; ``is_arrs`` and ``need_per_fte`` (hours of
     supervision an FTE of the role needs a week) per role. The same sums, in the same order, as
-    ``np.bincount(net, weights=need)`` and ``np.bincount(net * n_roles + role, weights=in_post)``."""
+    ``np.bincount(net * n_roles + role, weights=need)`` and ``np.bincount(net * n_roles + role, weights=in_post)``."""
     return _team_sums(np.asarray(role, np.int64), np.asarray(net, np.int64), np.asarray(fte, np.float64),
                       np.asarray(on_notice, np.bool_), np.asarray(is_arrs, np.bool_),
                       np.asarray(need_per_fte, np.float64), int(n_networks), int(n_roles))
@@ -125,11 +125,11 @@ def team_sums(role: np.ndarray, net: np.ndarray, fte: np.ndarray, on_notice: np.
 
 @njit
 def _team_sums(role, net, fte, on_notice, is_arrs, need_per_fte, n_networks, n_roles):  # noqa: ANN001, ANN202
-    demand = np.zeros(n_networks)
+    demand = np.zeros(n_networks * n_roles)
     in_post = np.zeros(n_networks * n_roles)
     for i in range(len(role)):
         r, g = role[i], net[i]
-        demand[g] += need_per_fte[r] * fte[i] if is_arrs[r] else 0.0
+        demand[g * n_roles + r] += need_per_fte[r] * fte[i] if is_arrs[r] else 0.0
         in_post[g * n_roles + r] += 0.0 if on_notice[i] else fte[i]
     return demand, in_post
 
@@ -143,8 +143,8 @@ def update(ids: np.ndarray, role: np.ndarray, net: np.ndarray, fte: np.ndarray, 
 
     Per person (in the order of ``ids``): ``role``, ``net``, ``fte``, ``remote`` (share), ``strength`` and
     ``same_strength`` (tie sums after this week's contact), ``split`` (practices worked at) and ``base``.
-    Per network: ``vision``, ``clarity``, supervision ``coverage`` and the weights ``w``; per team (network x
-    role, flat): ``team_load``; per network x role: ``pay_gap`` (market over offered pay, minus 1). Per
+    Per network: ``vision``, ``clarity`` and the weights ``w``; per team (network x role, flat): supervision
+    ``coverage`` and ``team_load``; per network x role: ``pay_gap`` (market over offered pay, minus 1). Per
     role: ``is_arrs``, ``need_per_fte`` (supervision hours a week) and ``role_discrepancy``. The person's
     personal propensity and affiliation must already be renewed for the week.
 
@@ -162,7 +162,7 @@ def update(ids: np.ndarray, role: np.ndarray, net: np.ndarray, fte: np.ndarray, 
         np.asarray(same_strength, np.float32), np.asarray(split), np.asarray(base, np.bool_),
         s.belonging, s.supervision, s.peer, s.support, s.load, s.burnout, s.discrepancy, s.pay_gap, s.contagion,
         s.propensity, s.affiliation, s.intention, s.intends,
-        np.asarray(vision, np.float64), np.asarray(clarity, np.float64), np.asarray(coverage, np.float64),
+        np.asarray(vision, np.float64), np.asarray(clarity, np.float64), np.asarray(coverage, np.float64).ravel(),
         np.asarray(team_load, np.float64), np.ascontiguousarray(pay_gap, np.float64),
         np.asarray(is_arrs, np.bool_), np.asarray(need_per_fte, np.float64),
         np.asarray(role_discrepancy, np.float64),
@@ -190,7 +190,7 @@ def _update(ids, role, net, fte, remote, strength, same_strength, split, base,  
         # mechanism 4: support
         need = need_per_fte[r] * fte[p] if arrs else 0.0
         prot = np.float64(protected[i]) if has_protected else 0.0
-        sv = sup.supervision(coverage[g], need, prot)
+        sv = sup.supervision(coverage[g * n_roles + r], need, prot)
         pr = sup.peer(np.float64(same_strength[p]) + (np.float64(bonus[i]) if has_bonus else 0.0), w[_PEER_HALF])
         su = sup.combine(sv, pr, need > 0.0, w[_SUP_WEIGHT])
         if need > 0.0:
