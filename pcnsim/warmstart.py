@@ -170,7 +170,7 @@ def posts_of(fte: np.ndarray, mean_fte: np.ndarray, min_post: float, rng: np.ran
     full = np.floor(v / post + 1e-9).astype(np.int64)
     rest = v - full * post
     small = (rest > 1e-9) & (rest < min_post - 1e-9)
-    lucky = small & (rng.random(len(v)) < rest / min_post)
+    lucky = small & (rng.random(len(v)) * min_post < rest)
     last = np.where(small, np.where(lucky, min_post, 0.0), rest)
     n = full + (last > 1e-9)
     unit = np.repeat(np.arange(v.size), n)
