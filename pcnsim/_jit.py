@@ -9,10 +9,10 @@ When no cache directory is writable at all (a read-only install with no writable
 decorate a cached function; :func:`njit` then warns once and compiles in memory in each process instead
 (same results, slower start).
 
-Random numbers come from the model's ``numpy.random.Generator``: the Python wrappers of the kernels take
-the Generator, draw uniforms from it in bulk (``rng.random(n)``) and hand them to the compiled loops, so runs
-stay seeded and identical across processes. (Numba can also call a Generator inside a kernel, with the same
-stream, but each call costs about 6.6 ns against 2.6 ns a draw for NumPy's own fill loop: measured here.)
+Random numbers come from the model's counter-based streams (:mod:`pcnsim.streams`): a uniform is a pure
+function of the network's key, the stream and a counter, computed inside the kernels as they go or filled
+in bulk (about 2 ns a uniform, against 2.6 ns for NumPy's own fill loop from a Generator), so runs stay
+seeded and identical across processes and each network's draws depend on that network alone.
 """
 
 from __future__ import annotations

@@ -8,9 +8,22 @@ feed the mechanisms (presence, contact, support, workload, recruitment, money). 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
+
+
+class Mixing(NamedTuple):
+    """One intervention's mixing encounters this week: expected network-wide encounters per staff row
+    (``contacts``), the chance that one is within one's own profession (``homophily``) and its tie gain
+    relative to an ordinary encounter (``gain``). Each batch is drawn and applied on its own, so two
+    interventions never share (or average) their homophily or gain, and one acting in one network does not
+    touch the encounters of another."""
+
+    contacts: np.ndarray
+    homophily: float
+    gain: float
 
 
 @dataclass
@@ -31,10 +44,8 @@ class Levers:
     remote_cap: np.ndarray | None = None  #: per staff, share of week (NaN: none)
     split_cap: np.ndarray | None = None  #: per staff, max practices worked at (0: no cap)
     force_base: np.ndarray | None = None  #: per staff, bool: has a base practice
-    # contact across practices and professions (vaccination hubs, team days)
-    mixing_contacts: np.ndarray | None = None  #: per staff, expected network-wide encounters this week
-    mixing_homophily: float = 0.0  #: chance that a mixing encounter is within one's own profession
-    mixing_gain: float = 1.0  #: tie gain of a mixing encounter relative to an ordinary one
+    # contact across practices and professions (vaccination hubs, team days): one batch per intervention
+    mixing: list[Mixing] = field(default_factory=list)  #: mixing encounters, one batch per intervention
     # support and workload
     protected_hours: np.ndarray | None = None  #: per staff, guaranteed supervision hours this week
     peer_bonus: np.ndarray | None = None  #: per staff, peer-support tie strength from outside the network
@@ -53,6 +64,13 @@ class Levers:
     # bookkeeping
     cost: float = 0.0  #: GBP spent on interventions this week
     gp_sessions: float = 0.0  #: GP sessions used by interventions this week (besides supervision)
+
+    @property
+    def mixing_contacts(self) -> np.ndarray | None:
+        """Per staff, expected mixing encounters this week over every batch (None: no mixing)."""
+        if not self.mixing:
+            return None
+        return np.sum([b.contacts for b in self.mixing], axis=0)
 
     def staff(self, name: str, fill: float | bool = 0.0, dtype: type = np.float32) -> np.ndarray:
         """The per-staff lever ``name``, created with ``fill`` if still neutral."""

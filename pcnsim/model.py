@@ -38,6 +38,7 @@ from pcnsim.results import Recorder, week_sums
 from pcnsim.roles import GP, N_ROLES, NURSE, RoleArrays
 from pcnsim.roles.catalogue import CatalogueFile
 from pcnsim.state import EXIT_KINDS, RESIGNATION, StaffArrays
+from pcnsim.streams import Streams, check_keys, network_keys
 
 LARGE_MODEL_STAFF = 10_000  # models at least this large tune malloc (see _keep_freed_memory)
 BURN_IN_WEEKS = 26  # initialisation: weeks of contact (no turnover) so that core teams start with ties
@@ -68,6 +69,15 @@ def _keep_freed_memory() -> None:
 _MALLOC_TUNED = False
 
 
+def _stream_keys(gen: np.random.Generator, rng: Any, keys: Any, n_networks: int) -> np.ndarray:
+    """The network keys of a model: given (``keys``), else from the seed ``rng`` if it is a whole number, else
+    from a seed drawn from the model's Generator ``gen`` (so a seeded Generator gives the same keys)."""
+    if keys is not None:
+        return check_keys(keys, n_networks)
+    is_int = isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0
+    return network_keys(int(rng) if is_int else int(gen.integers(2**63)), n_networks)
+
+
 def financial_year(d: dt.date) -> int:
     """Financial year (April to March) that ``d`` falls in, named by its first calendar year."""
     return d.year if d.month >= 4 else d.year - 1
@@ -79,7 +89,8 @@ class PCNModel(mesa.Model):
     Parameters
     ----------
     rng : int, numpy Generator or None
-        Seed of every random draw (Mesa's ``rng=``); the same seed gives the same run, in any process.
+        Seed of every random draw (Mesa's ``rng=``); the same seed gives the same run, in any process. Each
+        network draws from its own streams (:mod:`pcnsim.streams`), keyed by this seed and its index.
     population : Population, optional
         Networks, practices and core staff. Default: one representative network built from the population
         parameters (:func:`pcnsim.population.single_network`).
@@ -95,6 +106,12 @@ class PCNModel(mesa.Model):
     workforce : ndarray, optional
         A warm start: ARRS FTE in post at week 0 per network and role (networks x roles;
         :mod:`pcnsim.warmstart`). Default none: the scheme starts empty.
+    network_keys : sequence of int, optional
+        The key of each network's random streams (whole numbers from 0 to 2**64 - 1), instead of keys from
+        ``rng``: network ``g`` given ``pcnsim.streams.network_keys(seed, n)[g]`` draws exactly what network
+        ``g`` of a model seeded ``seed`` draws, whatever other networks the model holds (so the runs of
+        one-network models seeded ``s_0, s_1, ...`` can be packed as the networks of one model with the keys
+        ``network_keys(s_i, 1)[0]``).
     **overrides
         Any parameter of :class:`pcnsim.params.Params` by name (``pcnsim params`` lists them). Unknown
         names are rejected with the list of valid ones; values out of range name the allowed range.
@@ -136,6 +153,7 @@ class PCNModel(mesa.Model):
         catalogue: CatalogueFile | None = None,
         policy: PolicyFile | None = None,
         workforce: np.ndarray | None = None,
+        network_keys: Sequence[int] | np.ndarray | None = None,
         **overrides: Any,
     ) -> None:
         # Validate before anything else so that bad input fails fast with a named field.
@@ -143,12 +161,11 @@ class PCNModel(mesa.Model):
         super().__init__(rng=rng)
         p = self.params
         self.version = __version__
-        # Independent streams per mechanism: an intervention that changes how many encounters are drawn
-        # does not shift the draws of leaving or recruitment (common random numbers across scenarios).
-        # (a fifth stream draws new starters' personal propensities, in order of hire)
-        self._rng_contact, self._rng_leave, self._rng_recruit, self._rng_init, self._rng_person = self.rng.spawn(5)
-
         self.pop = population if population is not None else single_network(p)
+        # Counter-based streams per network and mechanism (pcnsim.streams): an intervention that changes how
+        # many encounters one network draws shifts neither the draws of its leaving or recruitment nor any
+        # draw of another network (common random numbers across scenarios, network by network).
+        self.streams = Streams(_stream_keys(self.rng, rng, network_keys, self.pop.n_networks))
         if len(self.pop.core_role) >= LARGE_MODEL_STAFF:
             _keep_freed_memory()  # only worth its process-wide effect for national-scale models
         self.roles = RoleArrays(catalogue)
@@ -179,11 +196,12 @@ class PCNModel(mesa.Model):
         n_core = len(pop.core_role)
         prac = pop.core_practice
         net = pop.prac_network[prac]
-        propensity, affiliation = lv.draw_personal(self._rng_person, n_core)
+        hire_week = -self.streams["start"].integers(net, 520)
+        propensity, affiliation = lv.draw_personal(self.streams["person"], net)
         ids = self.staff.add(
             n_core, network=net, practice=prac, role=pop.core_role, fte=pop.core_fte,
             split_first=prac - pop.net_first_practice[net], split_n=1, has_base=True,
-            hire_week=-self._rng_init.integers(0, 520, n_core), belonging=0.5,
+            hire_week=hire_week, belonging=0.5,
             propensity=propensity, affiliation=affiliation,
         )
         self._add_agents(ids)
@@ -295,7 +313,7 @@ class PCNModel(mesa.Model):
         self._pay = self.pay(lev)  # the pay offered this week, per network x role (one variable: mechanism 9)
         self._planned = self.planned_fte(lev)
         ids = self.staff.active_ids()
-        ctx = self._presence_and_contact(ids, lev, rng=self._rng_contact)
+        ctx = self._presence_and_contact(ids, lev)
         self._wellbeing(ids, lev, ctx)
         self._end_limited_posts(ids)
         leavers = self._leaving(ids, ctx["net"])
@@ -318,12 +336,12 @@ class PCNModel(mesa.Model):
         self._planned = self._burn_in_plan
         ids = self.staff.active_ids()
         for _ in range(weeks):
-            ctx = self._presence_and_contact(ids, lev, rng=self._rng_init)
+            ctx = self._presence_and_contact(ids, lev)
             self._wellbeing(ids, lev, ctx, renew=False)
         self.staff.contagion[ids] = 0.0
 
     # -- mechanisms 1-2: presence, contact and ties ------------------------------------------
-    def _presence_and_contact(self, ids: np.ndarray, lev: Levers, *, rng: np.random.Generator) -> dict[str, Any]:
+    def _presence_and_contact(self, ids: np.ndarray, lev: Levers) -> dict[str, Any]:
         p, s, R = self.params, self.staff, self.roles
         role = s.role[ids].astype(np.int64)
         net = s.network[ids].astype(np.int64)
@@ -343,24 +361,25 @@ class PCNModel(mesa.Model):
                                  p.base_share, N_ROLES)
         fte = s.fte[ids].astype(np.float64)
         week_days = 5.0 * p.contacts_per_day * fte
-        # Encounters, drawn by compiled kernels from the contact stream, then applied one at a time in the
+        # Encounters, drawn by compiled kernels from the networks' contact streams, then applied one at a time in the
         # order drawn (on site, then remote, then mixing), both ends of each before the next (ties.py).
         # On site at practices: Poisson for each (person, practice) record, its mean shared out by the
         # person's time there (the same law as one Poisson per person with a practice drawn per encounter);
         # an encounter happens if the partner is there too (their on-site share x share of time there).
-        batches = [(*ties_.site_encounters(rng, sites, 1.0 - remote, week_days, p.homophily, with_same=True),
+        batches = [(*ties_.site_encounters(self.streams["onsite"], sites, net, 1.0 - remote, week_days, p.homophily,
+                                           with_same=True),
                     p.tie_gain)]
         # remote (virtual) encounters with network colleagues, and mixing encounters (interventions)
         groups = pres.network_groups(ids, net, role, self.n_networks, N_ROLES)
-        batches.append((*ties_.group_encounters(rng, groups, ids, net, role,
+        batches.append((*ties_.group_encounters(self.streams["remote"], groups, ids, net, role,
                                                 week_days * remote * p.virtual_contact_factor, p.homophily,
                                                 with_same=True),
                         p.tie_gain * p.virtual_contact_factor))
-        if lev.mixing_contacts is not None:
-            mix = lev.mixing_contacts
-            batches.append((*ties_.group_encounters(rng, groups, ids, net, role, np.maximum(mix[ids], 0.0),
-                                                    lev.mixing_homophily, taking_part=mix > 0, with_same=True),
-                            min(1.0, p.tie_gain * lev.mixing_gain)))
+        for mix in lev.mixing:  # one batch per intervention, in the order the interventions ran
+            batches.append((*ties_.group_encounters(self.streams["mixing"], groups, ids, net, role,
+                                                    np.maximum(mix.contacts[ids], 0.0), mix.homophily,
+                                                    taking_part=mix.contacts > 0, with_same=True),
+                            min(1.0, p.tie_gain * mix.gain)))
         n_encounters = 0
         for src, dst, same, gain in batches:
             ties_.reinforce(s.tie_j, s.tie_w, src, dst, gain, s.role, same=same)
@@ -398,7 +417,7 @@ class PCNModel(mesa.Model):
         gap = self._pay.gap
         if renew:  # personal propensities and affiliations drawn anew (not during the burn-in)
             prop, aff = s.propensity[ids], s.affiliation[ids]
-            lv.renew_personal(self._rng_leave, prop, aff, p.propensity_renewal)
+            lv.renew_personal(self.streams["renew"], net, prop, aff, p.propensity_renewal)
             s.propensity[ids], s.affiliation[ids] = prop, aff
         sup_given, n_need, protected = wb.update(
             ids, role, net, fte, ctx["remote"], ctx["strength"], ctx["same_strength"], ctx["split"], ctx["base"],
@@ -428,7 +447,7 @@ class PCNModel(mesa.Model):
         leavers = ids[on & (notice - 1 <= 0)]
         stay = ids[~on]
         # lever-free exits (retirement, relocation, end of post) and resignations, from one uniform each
-        kind = lv.exits(self._rng_leave, s.role[stay], s.intends[stay], self._exit_hazards,
+        kind = lv.exits(self.streams["exit"], s.network[stay], s.role[stay], s.intends[stay], self._exit_hazards,
                         float(lv.weekly_hazard(p.leave_if_intending)), float(lv.weekly_hazard(p.leave_if_not_intending)))
         going = stay[kind > 0]
         s.exit_kind[going] = kind[kind > 0]
@@ -507,7 +526,7 @@ class PCNModel(mesa.Model):
 
     def _recruit(self, lev: Levers) -> np.ndarray:
         p, s, R = self.params, self.staff, self.roles
-        rng = self._rng_recruit
+        draw = self.streams["recruit"]
         # FTE in post (not on notice): ARRS per network x role, core per practice x {GP, nurse}
         have, chave = rec.in_post(s, R.arrs, NURSE, self.n_networks, self.n_practices)
         # ARRS: network x role units
@@ -522,12 +541,12 @@ class PCNModel(mesa.Model):
             fill_rate = fill_rate * lev.recruit_factor
         q = rec.fill_chance(fill_rate[:, None], R.supply[None, :], self.pop.net_deprivation[:, None],
                             p.deprivation_penalty, self._pay.gap, p.pay_gap_recruit)
-        u, fte = rec.hires(rng, posts.ravel(), np.broadcast_to(q, vac.shape).ravel(), vac.ravel(),
-                           post.ravel(), p.min_post_fte)
+        u, fte = rec.hires(draw, np.arange(vac.size) // N_ROLES, posts.ravel(), np.broadcast_to(q, vac.shape).ravel(),
+                           vac.ravel(), post.ravel(), p.min_post_fte)
         new_net, new_role = u // N_ROLES, u % N_ROLES
         n_prac = self.net_n_prac[new_net]
-        first = rng.integers(0, np.maximum(n_prac, 1))
-        prop, aff = lv.draw_personal(self._rng_person, len(u))
+        first = draw.integers(new_net, n_prac)
+        prop, aff = lv.draw_personal(self.streams["person"], new_net)
         arrs_ids = s.add(
             len(u), network=new_net, role=new_role, fte=fte, split_first=first,
             split_n=np.minimum(p.practices_per_staff, n_prac), has_base=p.has_base,
@@ -545,11 +564,11 @@ class PCNModel(mesa.Model):
         dep = self.pop.net_deprivation[self.pop.prac_network][:, None]
         cq = rec.fill_chance(p.core_fill_rate, R.supply[[GP, NURSE]][None, :], dep, p.deprivation_penalty,
                              np.zeros_like(cvac), 0.0)
-        cu, cfte = rec.hires(rng, cposts.ravel(), np.broadcast_to(cq, cvac.shape).ravel(), cvac.ravel(),
-                             cpost.ravel(), p.min_post_fte)
+        cu, cfte = rec.hires(draw, np.repeat(self.pop.prac_network, 2), cposts.ravel(),
+                             np.broadcast_to(cq, cvac.shape).ravel(), cvac.ravel(), cpost.ravel(), p.min_post_fte)
         cprac, crole = cu // 2, np.where(cu % 2 == 1, NURSE, GP)
         cnet = self.pop.prac_network[cprac]
-        cprop, caff = lv.draw_personal(self._rng_person, len(cu))
+        cprop, caff = lv.draw_personal(self.streams["person"], cnet)
         core_ids = s.add(
             len(cu), network=cnet, role=crole, fte=cfte, split_first=cprac - self.net_first[cnet], split_n=1,
             has_base=True, practice=cprac, hire_week=self.week, belonging=p.new_starter_belonging,

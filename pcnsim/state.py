@@ -23,6 +23,9 @@ FIELDS: dict[str, tuple[type, float | int | bool]] = {
     # identity and job
     "active": (np.bool_, False),
     "network": (np.int32, 0),
+    # order of arrival within the network (0, 1, ...): the network's own numbering of its people, the same
+    # whatever other networks a model holds (deterministic rotas use it, not the row)
+    "ordinal": (np.int32, 0),
     "practice": (np.int32, -1),  # base (core staff: their practice; ARRS: first practice of the split)
     "role": (np.int16, -1),
     "fte": (np.float32, 0.0),
@@ -66,6 +69,7 @@ class StaffArrays:
             setattr(self, name, np.full(self.capacity + 1, fill, dtype=dtype))
         self.tie_j = np.full((self.capacity + 1, K_TIES), -1, dtype=np.int32)
         self.tie_w = np.zeros((self.capacity + 1, K_TIES), dtype=np.float32)
+        self._per_network = np.zeros(0, dtype=np.int64)  # people added so far per network (ordinals)
 
     # ------------------------------------------------------------------------------------------
     def _grow(self, need: int) -> None:
@@ -91,13 +95,31 @@ class StaffArrays:
         if self.n + count > self.capacity:
             self._grow(self.n + count)
         ids = np.arange(self.n, self.n + count)
+        values.pop("ordinal", None)  # assigned here, never given
         for name, (_dtype, fill) in FIELDS.items():
-            getattr(self, name)[ids] = values.pop(name, fill)
+            if name != "ordinal":
+                getattr(self, name)[ids] = values.pop(name, fill)
         if values:
             raise KeyError(f"unknown staff fields: {sorted(values)}")
+        self.ordinal[ids] = self._ordinals(self.network[ids])
         self.active[ids] = True
         self.n += count
         return ids
+
+    def _ordinals(self, net: np.ndarray) -> np.ndarray:
+        """Next ordinals of new rows in networks ``net`` (in row order within each network)."""
+        net = np.asarray(net, dtype=np.int64)
+        top = int(net.max()) + 1
+        if len(self._per_network) < top:
+            self._per_network = np.concatenate([self._per_network, np.zeros(top - len(self._per_network), np.int64)])
+        order = np.argsort(net, kind="stable")
+        counts = np.bincount(net, minlength=top)
+        starts = np.cumsum(counts) - counts
+        within = np.empty(len(net), dtype=np.int64)
+        within[order] = np.arange(len(net)) - np.repeat(starts, counts)
+        out = self._per_network[net] + within
+        self._per_network[:top] += counts
+        return out
 
     def view(self, name: str) -> np.ndarray:
         """The used rows of a field (no sentinel)."""

@@ -21,7 +21,7 @@ Two sources of the workforce (FTE per network and ARRS role):
   A network or role left out has no ARRS staff. Errors name the file, the row (the header is row 1) and
   the column, and nothing is run or written.
 
-Initialisation (documented in docs/ODD.md, section 7.11): each network-role FTE is cut into posts of the
+Initialisation (documented in docs/ODD.md, section 7.12): each network-role FTE is cut into posts of the
 role's mean FTE, the last smaller, as vacancies are (a remainder below ``min_post_fte`` becomes a post of
 that size with the chance that keeps the expected FTE: :func:`posts_of`);
 each person's tenure is drawn from the distribution a constant leaving rate gives (exponential, annual rate
@@ -157,20 +157,19 @@ def parse_csv(text: str, n_networks: int, *, where: str = "workforce.csv") -> np
     return out
 
 
-def posts_of(fte: np.ndarray, mean_fte: np.ndarray, min_post: float, rng: np.random.Generator
-             ) -> tuple[np.ndarray, np.ndarray]:
+def posts_of(fte: np.ndarray, mean_fte: np.ndarray, min_post: float, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cut FTE per team (networks x roles) into posts: (flat team index per post, FTE per post).
 
     Posts of the role's mean FTE, the last one smaller (as a vacancy opens them); a remainder below
     ``min_post`` becomes one post of ``min_post`` FTE with chance remainder / ``min_post``, so that the
     expected FTE of every team is what was observed (a national figure spread over many small networks
-    would otherwise lose its remainders)."""
+    would otherwise lose its remainders). ``u``: one uniform in (0, 1) per team (flat), for that chance."""
     post = np.broadcast_to(mean_fte, fte.shape).ravel()
     v = np.maximum(fte.ravel(), 0.0)
     full = np.floor(v / post + 1e-9).astype(np.int64)
     rest = v - full * post
     small = (rest > 1e-9) & (rest < min_post - 1e-9)
-    lucky = small & (rng.random(len(v)) * min_post < rest)
+    lucky = small & (np.asarray(u) * min_post < rest)
     last = np.where(small, np.where(lucky, min_post, 0.0), rest)
     n = full + (last > 1e-9)
     unit = np.repeat(np.arange(v.size), n)
@@ -179,12 +178,11 @@ def posts_of(fte: np.ndarray, mean_fte: np.ndarray, min_post: float, rng: np.ran
     return unit, f.astype(np.float32)
 
 
-def tenure_weeks(rng: np.random.Generator, annual_rate: float, max_weeks: np.ndarray) -> np.ndarray:
+def tenure_weeks(u: np.ndarray, annual_rate: float, max_weeks: np.ndarray) -> np.ndarray:
     """Tenures (whole weeks) from an exponential law with leaving rate ``annual_rate`` a year, truncated at
-    ``max_weeks`` (inverse transform of the truncated law)."""
+    ``max_weeks`` (inverse transform of the truncated law; ``u``: one uniform in (0, 1) per person)."""
     lam = -math.log1p(-min(annual_rate, 0.999)) / 52.1775
     cap = np.maximum(max_weeks, 0).astype(np.float64)
-    u = rng.random(len(cap))
     t = -np.log1p(-u * (1.0 - np.exp(-lam * cap))) / lam
     return np.minimum(np.floor(t), cap).astype(np.int64)
 
@@ -196,14 +194,15 @@ def populate(model: PCNModel, fte: np.ndarray) -> np.ndarray:
     if fte.shape != (model.n_networks, N_ROLES):
         raise PCNSimInputError(f"the warm-start workforce has shape {fte.shape}; expected ({model.n_networks}, "
                                f"{N_ROLES}) (networks x roles: {', '.join(ROLE_KEYS)})", field="workforce")
-    rng = model._rng_init
-    unit, f = posts_of(fte, R.mean_fte, p.min_post_fte, rng)
+    start = model.streams["start"]  # initial staff's draws, each network from its own stream
+    team_net = np.arange(fte.size) // N_ROLES
+    unit, f = posts_of(fte, R.mean_fte, p.min_post_fte, start.uniforms(team_net))
     net, role = unit // N_ROLES, unit % N_ROLES
     since = np.maximum(R.eligible_from[role], p.arrs_start.toordinal())
-    tenure = tenure_weeks(rng, p.warm_leaver_rate, (p.start_date.toordinal() - since) // 7)
+    tenure = tenure_weeks(start.uniforms(net), p.warm_leaver_rate, (p.start_date.toordinal() - since) // 7)
     n_prac = model.net_n_prac[net]
-    first = rng.integers(0, np.maximum(n_prac, 1))
-    prop, aff = lv.draw_personal(model._rng_person, len(unit))
+    first = start.integers(net, n_prac)
+    prop, aff = lv.draw_personal(model.streams["person"], net)
     ids = s.add(
         len(unit), network=net, role=role, fte=f, split_first=first,
         split_n=np.minimum(p.practices_per_staff, n_prac), has_base=p.has_base,

@@ -187,6 +187,7 @@ def test_interventions_only_set_levers():
         assert np.array_equal(getattr(m.staff, f), arr, equal_nan=True), f
     assert m.params.model_dump() == dump and np.array_equal(m.vision, vision) and np.array_equal(m.allocation, alloc)
     assert lev.cost > 0
+    assert len(lev.mixing) >= 1
     for name in ("mixing_contacts", "protected_hours", "split_cap", "force_base", "remote_cap", "vision_gain",
                  "clarity_gain", "peer_bonus", "discrepancy_cut", "funded_uplift", "role_mix"):
         assert getattr(lev, name) is not None, name

@@ -18,6 +18,7 @@ from pcnsim.mechanisms import belonging as bel
 from pcnsim.mechanisms import leaving as lv
 from pcnsim.params import Params
 from pcnsim.state import EXIT_KINDS, K_SAME
+from pcnsim.streams import Streams
 from tests.helpers import paired, run
 
 SETTLED = dict(start_date="2022-04-01", weeks=104, copies=8)
@@ -36,8 +37,9 @@ def test_lever_free_exits_do_not_depend_on_intention():
                          lv.weekly_hazard(np.full(12, p.relocation_rate)),
                          lv.weekly_hazard(np.where(arrs, p.fixed_term_end_rate, 0.0)))
     h1, h0 = float(lv.weekly_hazard(0.5)), float(lv.weekly_hazard(0.01))
-    all_intend = lv.exits(np.random.default_rng(2), role, np.ones(n, bool), hz, h1, h0)
-    none_intend = lv.exits(np.random.default_rng(2), role, np.zeros(n, bool), hz, h1, h0)
+    net = np.zeros(n, np.int64)
+    all_intend = lv.exits(Streams.from_seed(2, 1)["exit"], net, role, np.ones(n, bool), hz, h1, h0)
+    none_intend = lv.exits(Streams.from_seed(2, 1)["exit"], net, role, np.zeros(n, bool), hz, h1, h0)
     free = np.isin(all_intend, list(LEVER_FREE))
     assert free.sum() > 50
     assert np.array_equal(all_intend[free], none_intend[free])

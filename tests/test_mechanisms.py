@@ -15,6 +15,7 @@ from pcnsim.mechanisms import leaving as lv
 from pcnsim.mechanisms import support as sup
 from pcnsim.mechanisms import ties as ties_
 from pcnsim.mechanisms import workload as wl
+from pcnsim.streams import Streams
 from tests.helpers import arrs_mean, paired
 
 BASE = dict(start_date="2022-04-01", pandemic_start="2020-03-23", pandemic_end="2021-07-19", weeks=78, copies=8)
@@ -168,14 +169,15 @@ def test_belonging_grows_with_ties_vision_and_affiliation_and_direct_terms_are_b
 
 
 def test_partial_conversion_of_intention_into_leaving():
-    rng = np.random.default_rng(0)
+    stream = Streams.from_seed(0, 1)["exit"]
     n = 200_000
+    net = np.zeros(n, np.int64)
     intends = np.arange(n) < n // 2
     h1, h0 = lv.weekly_hazard(0.20), lv.weekly_hazard(0.04)
     gone = np.zeros(n, bool)
     no_lever_free = lv.exit_hazards(np.zeros(1), np.zeros(1), np.zeros(1))
     for _ in range(52):
-        gone |= lv.exits(rng, np.zeros(n, dtype=np.int64), intends, no_lever_free, h1, h0) > 0
+        gone |= lv.exits(stream, net, np.zeros(n, dtype=np.int64), intends, no_lever_free, h1, h0) > 0
     assert gone[intends].mean() == pytest.approx(0.20, abs=0.01)  # E13
     assert gone[~intends].mean() == pytest.approx(0.04, abs=0.005)
 
@@ -208,24 +210,25 @@ def test_higher_conversion_more_leavers():
 def test_share_intending_equals_the_intention_probability():
     """With a standard logistic propensity, P(z + e > 0) = expit(z): the share of a large group in one
     situation who intend to leave matches the probability within binomial error."""
-    rng = np.random.default_rng(7)
+    stream = Streams.from_seed(7, 1)["person"]
     n = 200_000
     for z in (-2.0, 0.0, 1.5):
-        share = (z + lv.draw_personal(rng, n)[0] > 0).mean()
+        share = (z + lv.draw_personal(stream, np.zeros(n, np.int64))[0] > 0).mean()
         p = 1 / (1 + np.exp(-z))
         assert abs(share - p) < 4 * np.sqrt(p * (1 - p) / n), (z, share, p)
 
 
 def test_intention_persists_unless_propensity_or_situation_changes():
-    rng = np.random.default_rng(3)
+    stream = Streams.from_seed(3, 1)["renew"]
     n = 50_000
-    e, a = lv.draw_personal(rng, n)
+    net = np.zeros(n, np.int64)
+    e, a = lv.draw_personal(stream, net)
     z = np.full(n, -0.5)
     before = z + e > 0
     e0, a0 = e.copy(), a.copy()
-    lv.renew_personal(rng, e, a, 0.0)
+    lv.renew_personal(stream, net, e, a, 0.0)
     assert np.array_equal(e, e0) and np.array_equal(a, a0), "nothing renewed: no change"
-    lv.renew_personal(rng, e, a, 0.1)
+    lv.renew_personal(stream, net, e, a, 0.1)
     changed = e != e0
     assert abs(changed.mean() - 0.1) < 4 * np.sqrt(0.09 / n)
     assert np.array_equal(changed, a != a0), "propensity and affiliation are renewed together"

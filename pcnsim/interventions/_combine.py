@@ -1,9 +1,9 @@
 """How interventions that touch the same lever in the same week combine (documented in docs/interventions.md).
 
-* additive: mixing encounters, protected hours, peer bonus, extra load, organisational development gains;
+* additive: protected hours, peer bonus, extra load, organisational development gains;
+* mixing encounters: one batch per intervention, each with its own homophily and gain (never averaged);
 * strictest wins: remote cap (lowest), remote floor (highest), practice split cap (lowest), discrepancy
   cut (largest), base practice (any);
-* mixing homophily and gain: averaged, weighted by the encounters each intervention adds;
 * pay uplifts: the largest; the recruitment factor of vaccination-style work: the smallest;
 * hours away from patients: additive.
 """
@@ -12,20 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from pcnsim.levers import Levers
+from pcnsim.levers import Levers, Mixing
 
 
 def add_mixing(lev: Levers, mask: np.ndarray, contacts: float, homophily: float, gain: float) -> None:
-    """Add ``contacts`` expected network-wide mixing encounters this week to every row in ``mask``."""
+    """Add a batch of ``contacts`` expected network-wide mixing encounters this week for every row in
+    ``mask``, with its own ``homophily`` and ``gain`` (batches are drawn one after another, never averaged)."""
     if not mask.any() or contacts <= 0:
         return
-    mix = lev.staff("mixing_contacts")
-    w_old = float(mix.sum()) if lev.mixing_contacts is not None else 0.0
-    w_new = contacts * float(mask.sum())
-    total = w_old + w_new
-    lev.mixing_homophily = (lev.mixing_homophily * w_old + homophily * w_new) / total
-    lev.mixing_gain = (lev.mixing_gain * w_old + gain * w_new) / total
-    mix[mask] += contacts
+    c = np.zeros(lev.n_staff, dtype=np.float32)
+    c[mask] = contacts
+    lev.mixing.append(Mixing(c, float(homophily), float(gain)))
 
 
 def add_staff(lev: Levers, name: str, mask: np.ndarray, value: float | np.ndarray) -> None:

@@ -74,7 +74,8 @@ class SharedVaccination(_Mixing):
     participation : float
         Share of weeks each eligible person works at the hub (default 0.5: every other week on a rota;
         assumption). The rota is deterministic (no random draws, so common random numbers are kept):
-        person ``i`` takes part in week ``w`` when frac(0.618 i + participation w) < participation.
+        person ``i`` (the order of arrival in their network) takes part in week ``w`` when
+        frac(0.618 i + participation w) < participation.
     include_core : bool
         GPs and practice nurses take part too (default true); ignored when ``roles`` is given.
     cost_per_hour : float, optional
@@ -105,7 +106,7 @@ class SharedVaccination(_Mixing):
 
     def on_rota(self, model: PCNModel) -> np.ndarray:
         """Bool per staff row: at the hub this week (a deterministic rota, see ``participation``)."""
-        i = np.arange(model.staff.n, dtype=np.float64)
+        i = model.staff.ordinal[: model.staff.n].astype(np.float64)  # the network's own numbering
         return np.mod(i * GOLDEN + self.participation * model.week, 1.0) < self.participation
 
     def apply(self, model: PCNModel, levers: Levers) -> None:

@@ -20,8 +20,8 @@ scale read as ``discrepancy_points`` per unit share of time). Each person carrie
 intend to leave while ``z + e > 0``, so the share intending among people in one situation is
 ``expit(z)``, and an intention persists while the situation does (which E13's conversions need).
 
-Leaving (:func:`exits`): each week every person not on notice draws one uniform number, which decides
-both kinds of exit:
+Leaving (:func:`exits`): each week every person not on notice draws one uniform number (from their
+network's ``exit`` stream, :mod:`pcnsim.streams`), which decides both kinds of exit:
 
 * **lever-free exits**: retirement, relocation, and (ARRS roles) the end of a fixed-term or training
   post, at weekly hazards from annual rates by role (E28, E29; ARRS staff's younger age profile and the
@@ -42,8 +42,10 @@ import math
 
 import numpy as np
 
+from pcnsim import streams
 from pcnsim._jit import njit
 from pcnsim.state import EXIT_KINDS
+from pcnsim.streams import Stream
 
 RETIREMENT, RELOCATION, END_OF_POST, RESIGNATION = (EXIT_KINDS.index(k) for k in
                                                     ("retirement", "relocation", "end_of_post", "resignation"))
@@ -89,19 +91,24 @@ def discrepancy_step(discrepancy: float, role_base: float, clarity: float, cut: 
     return discrepancy + rate * (role_base * (1.0 - clarity) * (1.0 - cut) - discrepancy)
 
 
-def draw_personal(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Personal draws of ``n`` new people: the propensity to leave (standard logistic, so that
-    P(z + e > 0) = expit(z)) and the affiliation of belonging (standard normal)."""
-    return rng.logistic(size=n).astype(np.float32), rng.standard_normal(n).astype(np.float32)
+def draw_personal(stream: Stream, net: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Personal draws of new people (one per element of ``net``, their network), from three uniforms each
+    of ``stream``: the propensity to leave (standard logistic, so that P(z + e > 0) = expit(z)) and the
+    affiliation of belonging (standard normal)."""
+    u = stream.uniforms(np.repeat(np.asarray(net, dtype=np.int64), 3)).reshape(-1, 3)
+    return (streams.logistic(u[:, 0]).astype(np.float32),
+            streams.normal(u[:, 1], u[:, 2]).astype(np.float32))
 
 
-def renew_personal(rng: np.random.Generator, propensity: np.ndarray, affiliation: np.ndarray,
+def renew_personal(stream: Stream, net: np.ndarray, propensity: np.ndarray, affiliation: np.ndarray,
                    rate: float) -> None:
     """Draw the personal propensity and affiliation anew, in place, for a random ``rate`` share of people
-    (circumstances outside work change)."""
-    renew = np.flatnonzero(rng.random(len(propensity)) < rate)
+    (circumstances outside work change): one uniform of ``stream`` per person (network ``net``), then
+    :func:`draw_personal` for those renewed."""
+    net = np.asarray(net, dtype=np.int64)
+    renew = np.flatnonzero(stream.uniforms(net) < rate)
     if len(renew):
-        propensity[renew], affiliation[renew] = draw_personal(rng, len(renew))
+        propensity[renew], affiliation[renew] = draw_personal(stream, net[renew])
 
 
 def exit_hazards(h_retire: np.ndarray, h_relocate: np.ndarray, h_end: np.ndarray) -> np.ndarray:
@@ -109,16 +116,17 @@ def exit_hazards(h_retire: np.ndarray, h_relocate: np.ndarray, h_end: np.ndarray
     return np.cumsum(np.stack([h_retire, h_relocate, h_end], axis=1), axis=1)
 
 
-def exits(rng: np.random.Generator, role: np.ndarray, intends: np.ndarray, lever_free: np.ndarray,
+def exits(stream: Stream, net: np.ndarray, role: np.ndarray, intends: np.ndarray, lever_free: np.ndarray,
           h_intending: float, h_not: float) -> np.ndarray:
     """Who starts to leave this week, and why, for people not already on notice: per person 0 (stays) or an
     exit kind (:data:`pcnsim.state.EXIT_KINDS`).
 
-    One uniform ``u`` per person decides both kinds: ``u`` below the role's cumulative lever-free hazards
-    (``lever_free``, roles x 3 from :func:`exit_hazards`) is a retirement, relocation or end of post; else
-    ``u`` below that plus the resignation hazard of the person's intention state is a resignation. (One
-    compiled pass over the people, after one bulk draw of their uniforms.)"""
-    u = rng.random(len(role))
+    One uniform ``u`` per person (from their network ``net``'s ``stream``) decides both kinds: ``u`` below
+    the role's cumulative lever-free hazards (``lever_free``, roles x 3 from :func:`exit_hazards`) is a
+    retirement, relocation or end of post; else ``u`` below that plus the resignation hazard of the
+    person's intention state is a resignation. (One compiled pass over the people, after one bulk draw of
+    their uniforms.)"""
+    u = stream.uniforms(net)
     return _exits(u, np.asarray(role, np.int64), np.asarray(intends, np.bool_),
                   np.ascontiguousarray(lever_free, np.float64), float(h_intending), float(h_not))
 

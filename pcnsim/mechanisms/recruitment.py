@@ -17,7 +17,8 @@ because a network cannot fund a whole post). Each open post is filled this week 
 
 ``years`` counts from the scheme's start (:func:`fill_rate_at`: networks learn to recruit, supply grows;
 calibrated); the vaccination factor is below 1 only while a network runs vaccination-style work (the
-programme of 2020-22 and the ``shared_vaccination`` intervention).
+programme of 2020-22 and the ``shared_vaccination`` intervention). One uniform per open post, from the
+network's ``recruit`` stream (:mod:`pcnsim.streams`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from pcnsim._jit import njit
+from pcnsim.streams import Stream
 
 
 def open_posts(vacancy_fte: np.ndarray, post_fte: np.ndarray, min_post: float) -> np.ndarray:
@@ -50,10 +52,16 @@ def fill_chance(base: np.ndarray, supply: np.ndarray, deprivation: np.ndarray, p
     return np.clip(q, 0.0, 1.0)
 
 
-def hires(rng: np.random.Generator, posts: np.ndarray, q: np.ndarray, vacancy_fte: np.ndarray,
+def hires(stream: Stream, unit_net: np.ndarray, posts: np.ndarray, q: np.ndarray, vacancy_fte: np.ndarray,
           post_fte: np.ndarray, min_post: float) -> tuple[np.ndarray, np.ndarray]:
-    """Draw this week's hires. Returns (unit index per hire, FTE per hire); FTE never exceeds the vacancy."""
-    n = rng.binomial(posts, q)
+    """Draw this week's hires. Returns (unit index per hire, FTE per hire); FTE never exceeds the vacancy.
+
+    Each open post is filled with chance ``q`` of its unit, by one uniform of the unit's network
+    (``unit_net``) ``stream``, posts in unit order (so a unit's hires are Binomial(posts, q)); the first
+    posts of a unit to be filled are the whole ones, the last the remainder of its vacancy."""
+    post_unit = np.repeat(np.arange(len(posts)), posts)
+    filled = post_unit[stream.uniforms(np.asarray(unit_net, dtype=np.int64)[post_unit]) < q[post_unit]]
+    n = np.bincount(filled, minlength=len(posts))
     unit = np.repeat(np.arange(len(posts)), n)
     if len(unit) == 0:
         return unit, np.empty(0, dtype=np.float32)

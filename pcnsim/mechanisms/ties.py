@@ -26,8 +26,9 @@ next, so two encounters of one person in a week both count (no batch artefact). 
 ``tie_decay`` a week, and by ``heavy_remote_decay`` more for a person remote above
 ``heavy_remote_threshold``. Ties below 0.01 are dropped.
 
-Random draws come from the ``numpy.random.Generator`` passed in (the model's contact stream): a seed gives
-the same run in any process.
+Random draws come from the network's own stream (:mod:`pcnsim.streams`: ``onsite`` for encounters at
+practices, ``remote`` and ``mixing`` for the others), in the order set out there: a network's encounters
+depend on its own draws only, and a seed gives the same run in any process.
 """
 
 from __future__ import annotations
@@ -37,33 +38,42 @@ import numpy as np
 from pcnsim._jit import njit
 from pcnsim.mechanisms.presence import Groups, Sites
 from pcnsim.state import K_SAME, K_TIES
+from pcnsim.streams import Stream, uniform
 
 PRUNE_BELOW = 0.01
 
 
 # ---------------------------------------------------------------------------------------------- encounters
-# Uniform draws are taken from the Generator in bulk (``rng.random(n)``, NumPy's own fill loop) and handed
-# to the kernels: about 2.5 times faster than one ``rng.random()`` call per draw inside a Numba kernel, with
-# the same stream. Poisson counts are drawn by inversion from one uniform each (exact; a mean of
-# ``POISSON_INVERSION_MAX`` or more falls back to ``rng.poisson``).
+# Uniforms come from the network's counter-based stream (pcnsim.streams): in bulk for the Poisson counts,
+# and computed inside the encounter kernels as they go (no buffer). Poisson counts are drawn by inversion
+# from one uniform each (exact); a mean of ``POISSON_INVERSION_MAX`` or more is the sum of
+# ``floor(mean / (POISSON_INVERSION_MAX / 2))`` counts of equal smaller means, each by inversion (exact in
+# law: a sum of independent Poisson counts is Poisson with the summed mean).
 POISSON_INVERSION_MAX = 30.0
 
 
 POISSON_HEAD = 10  # counts below this are found without a branch when the means are large (see below)
 
 
-def poisson(rng: np.random.Generator, mean: np.ndarray) -> np.ndarray:
-    """One Poisson(``mean[i]``) count per element (int64): inversion of one uniform each, exact in law."""
+def poisson(stream: Stream, net: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """One Poisson(``mean[i]``) count per element (int64), element ``i`` drawing from network ``net[i]``'s
+    ``stream``: one uniform per element with a positive mean (in element order), then, for the means of
+    ``POISSON_INVERSION_MAX`` or more, one per part of the mean (element by element)."""
     mean = np.asarray(mean, dtype=np.float64)
+    net = np.asarray(net, dtype=np.int64)
     some = np.flatnonzero(mean > 0.0)  # a mean of 0 needs no draw (e.g. remote encounters of on-site roles)
     if len(some) == len(mean):
-        count = _poisson(mean, rng.random(len(mean)))
+        count = _poisson(mean, stream.uniforms(net))
     else:
         count = np.zeros(len(mean), dtype=np.int64)
-        count[some] = _poisson(mean[some], rng.random(len(some)))
+        count[some] = _poisson(mean[some], stream.uniforms(net[some]))
     big = np.flatnonzero(mean >= POISSON_INVERSION_MAX)
     if len(big):
-        count[big] = rng.poisson(mean[big])
+        parts = np.floor(mean[big] / (POISSON_INVERSION_MAX / 2.0)).astype(np.int64)
+        whose = np.repeat(np.arange(len(big)), parts)
+        part = _poisson_inversion(np.repeat(mean[big] / parts, parts), stream.uniforms(net[big][whose]),
+                                  POISSON_INVERSION_MAX, 0)
+        count[big] = np.bincount(whose, weights=part, minlength=len(big)).astype(np.int64)
     return count
 
 
@@ -123,45 +133,54 @@ def _poisson_inversion(mean, u, big, head):  # noqa: ANN001, ANN202
     return out
 
 
-def site_encounters(rng: np.random.Generator, sites: Sites, onsite: np.ndarray, week_days: np.ndarray,
+def site_encounters(stream: Stream, sites: Sites, net: np.ndarray, onsite: np.ndarray, week_days: np.ndarray,
                     homophily: float, with_same: bool = False) -> tuple[np.ndarray, ...]:
     """On-site encounters this week: returns (``src``, ``dst``) person ids, one pair per encounter that happened
     (with ``with_same``, also ``same``: whether the pair share a profession, for :func:`reinforce`).
 
-    ``onsite`` (1 - remote share) and ``week_days`` (5 x ``contacts_per_day`` x FTE) are per person, in the
-    order of the ``ids`` the sites were built from. Each record (person p at practice q, a share s of p's
-    on-site time) draws Poisson(week_days[p] x onsite[p] x s) encounters; each picks a record of practice q,
-    of p's profession with chance ``homophily``, else of any (uniformly); a draw of p's own record is no
-    encounter; the encounter happens with chance onsite x share of the partner's record.
+    ``net`` (the network), ``onsite`` (1 - remote share) and ``week_days`` (5 x ``contacts_per_day`` x FTE)
+    are per person, in the order of the ``ids`` the sites were built from. Each record (person p at practice
+    q, a share s of p's on-site time) draws Poisson(week_days[p] x onsite[p] x s) encounters; each picks a
+    record of practice q, of p's profession with chance ``homophily``, else of any (uniformly); a draw of p's
+    own record is no encounter; the encounter happens with chance onsite x share of the partner's record.
+    Draws come from ``stream`` (the model's ``onsite``), record by record: the counts, then one uniform per
+    encounter.
     """
     here = np.asarray(onsite, dtype=np.float64)[sites.owner] * sites.share
-    count = poisson(rng, np.asarray(week_days, dtype=np.float64)[sites.owner] * here)
-    u = rng.random(int(count.sum()))  # one uniform per encounter: see _site_encounters
-    src, dst, same = _site_encounters(count, u, sites.staff, sites.key, here, float(homophily), sites.same_lo,
-                                      sites.same_n, sites.all_lo, sites.all_n)
+    rec_net = np.asarray(net, dtype=np.int64)[sites.owner]
+    count = poisson(stream, rec_net, np.asarray(week_days, dtype=np.float64)[sites.owner] * here)
+    src, dst, same = _site_encounters(count, int(count.sum()), rec_net, stream.seed, stream.counter, sites.staff,
+                                      sites.key, here, float(homophily), sites.same_lo, sites.same_n, sites.all_lo,
+                                      sites.all_n)
     return (src, dst, same) if with_same else (src, dst)
 
 
 @njit
-def _site_encounters(count, u, staff, key, here, homophily, same_lo, same_n, all_lo, all_n):  # noqa: ANN001, ANN202
-    # One uniform x per encounter decides all three things, each from a part of x that is uniform and
-    # independent of the others: x < homophily picks the own-profession run, else any; y, x rescaled to
-    # [0, 1) within that branch (x / homophily, or (x - homophily) / (1 - homophily)), gives the record
-    # floor(y n) of the run's n; the fractional part of y n, uniform on [0, 1) and independent of the record,
-    # decides whether the partner is there. (About 40 of x's 53 bits are left for that last test.)
-    # Written without branches on the draws (selects; a pair is kept by advancing m): about 30% faster.
-    # The pair share a profession when the partner's record has the same key (practice and role) as one's
-    # own: known here, so tie updates need not look roles up.
-    src = np.empty(len(u), np.int64)
-    dst = np.empty(len(u), np.int64)
-    pair_same = np.empty(len(u), np.bool_)
+def _site_encounters(count, n_enc, rec_net, seed, counter, staff, key, here, homophily, same_lo, same_n, all_lo,  # noqa: ANN001, ANN202
+                     all_n):
+    # One uniform x per encounter (from the record's network's stream, counted as it goes) decides all three
+    # things, each from a part of x that is uniform and independent of the others: x < homophily picks the
+    # own-profession run, else any; y, x rescaled to [0, 1) within that branch (x / homophily, or
+    # (x - homophily) / (1 - homophily)), gives the record floor(y n) of the run's n; the fractional part of
+    # y n, uniform on [0, 1) and independent of the record, decides whether the partner is there. (About 40
+    # of x's 53 bits are left for that last test.) Written without branches on the draws (selects; a pair is
+    # kept by advancing m): about 30% faster. The pair share a profession when the partner's record has the
+    # same key (practice and role) as one's own: known here, so tie updates need not look roles up.
+    src = np.empty(n_enc, np.int64)
+    dst = np.empty(n_enc, np.int64)
+    pair_same = np.empty(n_enc, np.bool_)
     inv_same = 1.0 / homophily if homophily > 0.0 else 0.0
     inv_all = 1.0 / (1.0 - homophily) if homophily < 1.0 else 0.0
-    m = e = 0
+    m = 0
     for r in range(len(count)):
+        n_r = count[r]
+        if n_r == 0:
+            continue
+        g = rec_net[r]
+        b, c = seed[g], counter[g]
         s_lo, s_n, a_lo, a_n, me = same_lo[r], same_n[r], all_lo[r], all_n[r], staff[r]
-        for _ in range(count[r]):
-            x = u[e]
+        for k in range(n_r):
+            x = uniform(b, c + np.uint64(k))
             same = x < homophily
             n = s_n if same else a_n
             yn = (x * inv_same if same else (x - homophily) * inv_all) * n
@@ -171,11 +190,11 @@ def _site_encounters(count, u, staff, key, here, homophily, same_lo, same_n, all
             dst[m] = staff[j]
             pair_same[m] = key[j] == key[r]
             m += (j != r) & (yn - at < here[j])  # not oneself, and the partner is there
-            e += 1
+        counter[g] = c + np.uint64(n_r)
     return src[:m], dst[:m], pair_same[:m]
 
 
-def group_encounters(rng: np.random.Generator, groups: Groups, ids: np.ndarray, net: np.ndarray, role: np.ndarray,
+def group_encounters(stream: Stream, groups: Groups, ids: np.ndarray, net: np.ndarray, role: np.ndarray,
                      mean: np.ndarray, homophily: float, taking_part: np.ndarray | None = None,
                      with_same: bool = False) -> tuple[np.ndarray, ...]:
     """Encounters across a network (remote, or mixing): returns (``src``, ``dst``) person ids (with
@@ -184,43 +203,55 @@ def group_encounters(rng: np.random.Generator, groups: Groups, ids: np.ndarray, 
     Person ``ids[i]`` (network ``net[i]``, profession ``role[i]``) draws Poisson(``mean[i]``) encounters; each
     picks a colleague of the network uniformly, of the same profession with chance ``homophily``; drawing
     oneself is no encounter. With ``taking_part`` (a per-person-id bool), only partners taking part count.
+    Draws come from ``stream`` (the model's ``remote`` or ``mixing``), person by person: the counts, then
+    two uniforms per encounter (own profession?, which colleague).
     """
-    count = poisson(rng, mean)
-    u = rng.random((int(count.sum()), 2))  # per encounter: own profession?, which colleague
+    net = np.asarray(net, dtype=np.int64)
+    count = poisson(stream, net, mean)
     part = np.zeros(1, np.bool_) if taking_part is None else np.asarray(taking_part, dtype=np.bool_)
-    src, dst, same = _group_encounters(count, u, np.asarray(ids, dtype=np.int64), np.asarray(net, dtype=np.int64),
-                                       np.asarray(role, dtype=np.int64), float(homophily), groups.ids,
-                                       groups.start, int(groups.n_roles), part, taking_part is not None)
+    src, dst, same = _group_encounters(count, int(count.sum()), stream.seed, stream.counter,
+                                       np.asarray(ids, dtype=np.int64), net, np.asarray(role, dtype=np.int64),
+                                       float(homophily), groups.ids, groups.start, int(groups.n_roles), part,
+                                       taking_part is not None)
     return (src, dst, same) if with_same else (src, dst)
 
 
 @njit
-def _group_encounters(count, u, ids, net, role, homophily, gids, start, n_roles, part, use_part):  # noqa: ANN001, ANN202
+def _group_encounters(count, n_enc, seed, counter, ids, net, role, homophily, gids, start, n_roles, part,  # noqa: ANN001, ANN202
+                      use_part):
     # The partner shares the person's profession when its position in the sorted ids falls in the run of
     # the person's own (network, role).
-    src = np.empty(len(u), np.int64)
-    dst = np.empty(len(u), np.int64)
-    pair_same = np.empty(len(u), np.bool_)
-    m = e = 0
+    src = np.empty(n_enc, np.int64)
+    dst = np.empty(n_enc, np.int64)
+    pair_same = np.empty(n_enc, np.bool_)
+    m = 0
     for i in range(len(count)):
+        n_i = count[i]
+        if n_i == 0:
+            continue
+        g = net[i]
+        b, c = seed[g], counter[g]
         me = ids[i]
-        own_lo = start[net[i] * n_roles + role[i]]
-        own_hi = start[net[i] * n_roles + role[i] + 1]
-        for _ in range(count[i]):
-            if u[e, 0] < homophily:
+        own_lo = start[g * n_roles + role[i]]
+        own_hi = start[g * n_roles + role[i] + 1]
+        for _ in range(n_i):
+            x0 = uniform(b, c)
+            x1 = uniform(b, c + np.uint64(1))
+            c += np.uint64(2)
+            if x0 < homophily:
                 lo, hi = own_lo, own_hi
             else:
-                lo = start[net[i] * n_roles]
-                hi = start[(net[i] + 1) * n_roles]
+                lo = start[g * n_roles]
+                hi = start[(g + 1) * n_roles]
             if hi > lo:  # (a group is never empty for a person in it)
-                at = lo + np.int64(u[e, 1] * (hi - lo))
+                at = lo + np.int64(x1 * (hi - lo))
                 partner = gids[at]
                 if partner != me and (not use_part or part[partner]):
                     src[m] = me
                     dst[m] = partner
                     pair_same[m] = own_lo <= at < own_hi
                     m += 1
-            e += 1
+        counter[g] = c
     return src[:m], dst[:m], pair_same[:m]
 
 
