@@ -41,6 +41,7 @@ from pcnsim.state import EXIT_KINDS, RESIGNATION, StaffArrays
 from pcnsim.streams import Streams, check_keys, network_keys
 
 LARGE_MODEL_STAFF = 10_000  # models at least this large tune malloc (see _keep_freed_memory)
+AVERAGE_NETWORK_PATIENTS = 48_020  # E2: the mean weighted patients of a network (E17's sessions are per such network)
 BURN_IN_WEEKS = 26  # initialisation: weeks of contact (no turnover) so that core teams start with ties
 
 
@@ -271,6 +272,13 @@ class PCNModel(mesa.Model):
         return [SharedVaccination(start=p.vaccination_start, end=p.vaccination_end, cost_per_hour=0.0,
                                   label="COVID-19 vaccination programme (history)")]
 
+    def supervision_capacity(self) -> np.ndarray:
+        """GP hours a week each network gives to supervising ARRS staff: E17's ``gp_supervision_sessions`` per
+        network of average size (E2: 48,020 weighted patients), in proportion to the network's patients (a
+        network twice the size has about twice the GPs and twice the ARRS staff; assumption)."""
+        p = self.params
+        return p.gp_supervision_sessions * p.hours_per_session * self.pop.net_patients / AVERAGE_NETWORK_PATIENTS
+
     def _allocation(self, fy: int) -> np.ndarray:
         """Each network's allocation in ``fy`` (claims are against it); also sets the entitlement's and the
         ring-fenced pots' parts, which posts are planned against (:mod:`pcnsim.policy`)."""
@@ -409,7 +417,7 @@ class PCNModel(mesa.Model):
         need_per_fte = R.supervision_need * p.supervision_need_scale
         demand, in_post = wb.team_sums(role, net, fte, s.notice_left[ids] >= 0, is_arrs, need_per_fte,
                                        self.n_networks, N_ROLES)
-        capacity = np.full(self.n_networks, p.gp_supervision_sessions * p.hours_per_session)
+        capacity = self.supervision_capacity()
         cov = sup.share_supervision(demand.reshape(self.n_networks, N_ROLES), need_per_fte,
                                     p.supervision_priority, capacity)
         team_load = wl.team_load(in_post, self._team_work(), p.vacancy_pressure,

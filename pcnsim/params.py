@@ -127,7 +127,7 @@ class Params(BaseModel):
     new_starter_belonging: float = P(0.3, 0.0, 1.0, "index", "E27 + assumption", "Belonging of a new starter, who arrives with no ties.", group="belonging")
 
     # --- support -----------------------------------------------------------------------------------
-    gp_supervision_sessions: float = P(2.49, 0.0, 20.0, "GP sessions per network-week", "E17", "GP time a network spends supervising and training ARRS staff.", group="support")
+    gp_supervision_sessions: float = P(2.49, 0.0, 20.0, "GP sessions per network-week", "E17", "GP time a network of average size (48,020 patients, E2) spends supervising and training ARRS staff; other networks give time in proportion to their patients (assumption).", group="support")
     hours_per_session: float = P(4.17, 3.0, 5.0, "hours", "assumption", "Length of a GP session (4 h 10 min).", group="support")
     supervision_need_scale: float = P(1.0, 0.0, 3.0, "multiplier", "E11, E17 + assumption", "Scales every role's supervision need (hours per FTE-week).", group="support")
     peer_tie_half: float = P(1.5, 0.1, 20.0, "tie strength", "E16 (direction) + assumption (size)", "Same-profession tie strength (plus any peer-network bonus) at which peer support is one half.", group="support")

@@ -2,8 +2,10 @@
 """Record the law of the model's key outputs over many seeds: the reference that tests/test_streams.py
 compares the current random streams against.
 
-It was run once at commit c4a127b (the last whose draws came from NumPy Generators, one per mechanism and
-shared by all networks), to write tests/baseline/generator_law.json; the test checks that the per-network
+It was first run at commit c4a127b (the last whose draws came from NumPy Generators, one per mechanism and
+shared by all networks), and again, after the mechanisms changed, at commit 0219f3e (the same mechanisms as
+the streams' first version, still on the Generators) with the calibrated defaults of the version that
+followed, to write tests/baseline/generator_law.json; the test checks that the per-network
 streams (pcnsim/streams.py) give the same means within standard errors. It uses only the API both
 versions share (``PCNModel(rng=...)``, ``run``, ``recorder.weekly()``), so it can be re-run on either:
 

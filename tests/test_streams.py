@@ -248,7 +248,8 @@ def test_explicit_keys_are_checked_against_the_networks():
 def test_law_of_key_outputs_is_that_of_the_numpy_generators():
     """Means over 40 seeds of leavers and joiners over five years, ARRS FTE at the end and the share
     intending to leave in the last quarter agree with those of the NumPy Generators the streams replaced
-    (tests/baseline/generator_law.json, recorded at commit c4a127b by scripts/record_generator_law.py):
+    (tests/baseline/generator_law.json, recorded by scripts/record_generator_law.py with the Generators of
+    commit 0219f3e, the mechanisms of this version before the streams, and this version's calibrated defaults):
     |z| < 3.5 for each (two-sample z on the means; a false alarm about once in 500 suites for four)."""
     sys.path.insert(0, str(ROOT / "scripts"))
     try:

@@ -146,8 +146,8 @@ TARGETS: tuple[Target, ...] = (
         band=True,
     ),
     Target(
-        "T4a", "ARRS FTE per network, end of December 2021 (claims basis)", 12_059 / 1_250 * 1.15,
-        round(12_059 / 1_250, 2), round(12_059 / 1_250 * 1.3, 2), "FTE", "E4, E7",
+        "T4a", "ARRS FTE per network, end of December 2021 (claims basis)", 12_059 / 1_250,
+        12_059 / 1_250, round(12_059 / 1_250 * 1.3, 2), "FTE", "E4, E7",
         "ARRS FTE in post per network in the week containing 31 December 2021 (mean over the panel): everyone "
         "in post, the basis of the claims-based count of T4b.",
         "One counting basis with T4b. The model counts every ARRS member of staff in post, as the "
