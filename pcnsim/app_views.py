@@ -234,7 +234,7 @@ def staff_positions(model: PCNModel, ids: np.ndarray, network: int = 0) -> np.nd
 class NetworkView:
     """The team as a network: who is in post, where, how strongly tied, and who is leaving.
 
-    Nodes are staff, coloured by profession (``roles.py``), sized by their sense of belonging and faded
+    Nodes are staff, coloured by profession (``pcnsim.roles``), sized by their sense of belonging and faded
     by the share of the week they work from home; core staff sit in their practice's disc, ARRS staff
     where their sessions take them (see :func:`staff_positions`). Grey lines are ties, thicker and darker
     when stronger. A red ring marks someone working their notice; a grey cross drifting out marks someone

@@ -122,15 +122,18 @@ def run_outcomes(model: Any) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     return {k: float(v) for k, v in out.items()}, series
 
 
-def _run_task(task: tuple[int, int, Scenario, int, int]) -> tuple[int, int, dict[str, float], dict[str, np.ndarray]]:
+def _run_task(task: tuple[int, int, Scenario, int, int]) -> tuple[int, int, dict[str, float], dict[str, np.ndarray],
+                                                                   pd.DataFrame]:
     k, i, scenario, seed, weeks = task
     import warnings
+
+    from pcnsim.commission import breakdown
 
     warnings.filterwarnings("ignore", category=FutureWarning, module="mesa")
     model = scenario.build_model(seed=seed)
     model.run(weeks)
     out, series = run_outcomes(model)
-    return k, i, out, series
+    return k, i, out, series, breakdown(model)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -143,6 +146,10 @@ class Comparison:
     runs: pd.DataFrame  # one row per scenario x replicate: scenario, replicate, seed, outcomes
     weekly: pd.DataFrame  # one row per scenario x replicate x week: the weekly series
     meta: dict[str, Any] = field(default_factory=dict)
+    #: one row per scenario x replicate x (by, group, metric): the commissioner's figures
+    #: (:func:`pcnsim.commission.breakdown`; by role, and by deprivation quintile and London)
+    groups: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["scenario", "replicate", "by", "group", "metric", "value"]))
 
     @property
     def names(self) -> list[str]:
@@ -218,6 +225,15 @@ class Comparison:
                                             "hi": q[0.95].to_numpy()}))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
+    def group_table(self, by: str = "role") -> pd.DataFrame:
+        """The commissioner's figures by ``by`` (``"role"``, ``"deprivation_quintile"`` or ``"london"``; the
+        last two for runs of several networks): per scenario, group and metric the median and 90% interval
+        over replicates and, against the first scenario, the mean paired difference with its 90% bootstrap
+        confidence interval (see :func:`pcnsim.commission.breakdown`)."""
+        from pcnsim.commission import group_table
+
+        return group_table(self.groups, self.names, by)
+
     # -- presentation ----------------------------------------------------------------------------
     def format(self, width: int = 120) -> str:
         """The terminal report: per scenario, then each scenario against the first."""
@@ -264,6 +280,8 @@ class Comparison:
                 self.differences.to_csv(tmp / "differences.csv", index=False)
                 self.cost_effectiveness.to_csv(tmp / "cost_effectiveness.csv", index=False)
                 self.weekly_bands.to_csv(tmp / "weekly_bands.csv", index=False)
+                for by in self.groups["by"].unique():
+                    self.group_table(by).to_csv(tmp / f"by_{by}.csv", index=False)
                 figs["timeseries"].savefig(tmp / "timeseries.png", dpi=110)
                 figs["forest"].savefig(tmp / "forest.png", dpi=110)
                 (tmp / "scenarios").mkdir()
@@ -329,9 +347,10 @@ def compare(scenarios: Sequence[Scenario | str | Path], *, replicates: int = 20,
     t0 = time.perf_counter()
     results = _execute(tasks, workers, progress)
     elapsed = time.perf_counter() - t0
-    run_rows, weekly_frames = [], []
-    for (_k, i, sc, sd, _), (_, _, out, series) in zip(tasks, results, strict=True):
+    run_rows, weekly_frames, group_frames = [], [], []
+    for (_k, i, sc, sd, _), (_, _, out, series, grp) in zip(tasks, results, strict=True):
         run_rows.append({"scenario": sc.name, "replicate": i, "seed": sd, **out})
+        group_frames.append(grp.assign(scenario=sc.name, replicate=i))
         wf = pd.DataFrame({s: series[s] for s in ("week", "date", *SERIES)})
         wf.insert(0, "replicate", i)
         wf.insert(0, "scenario", sc.name)
@@ -340,13 +359,14 @@ def compare(scenarios: Sequence[Scenario | str | Path], *, replicates: int = 20,
             "seeds": {sc.name: [t[3] for t in tasks if t[0] == k] for k, sc in enumerate(scs)},
             "elapsed_seconds": round(elapsed, 3), "runs": len(tasks),
             "created": dt.datetime.now().isoformat(timespec="seconds")}
+    groups = pd.concat(group_frames, ignore_index=True)[["scenario", "replicate", "by", "group", "metric", "value"]]
     return Comparison(scenarios=scs, runs=pd.DataFrame(run_rows), weekly=pd.concat(weekly_frames, ignore_index=True),
-                      meta=meta)
+                      meta=meta, groups=groups)
 
 
 def load_scenarios(items: Sequence[Scenario | str | Path]) -> list[Scenario]:
     """Scenarios from objects, files or ``"default"``; checks that there is one at least and names differ."""
-    from pcnsim.scenario import load
+    from pcnsim.scenario import BUILTIN, load
 
     if isinstance(items, (str, Path, Scenario)):
         items = [items]
@@ -356,8 +376,8 @@ def load_scenarios(items: Sequence[Scenario | str | Path]) -> list[Scenario]:
     for it in items:
         if isinstance(it, Scenario):
             scs.append(it)
-        elif str(it) == "default" and not Path(str(it)).exists():
-            scs.append(load(None))
+        elif str(it) in BUILTIN and not Path(str(it)).exists():  # a built-in scenario's name
+            scs.append(load(str(it)))
         else:
             p = Path(it)
             if not p.exists() and p.suffix != ".toml" and Path(f"{it}.toml").exists():

@@ -20,6 +20,7 @@ import numpy as np
 
 from pcnsim import __version__
 from pcnsim.agents import StaffMember
+from pcnsim.commission import VacancyLog
 from pcnsim.interventions.costs import HOURS_PER_FTE_WEEK
 from pcnsim.levers import Levers
 from pcnsim.mechanisms import finance as fin
@@ -31,10 +32,12 @@ from pcnsim.mechanisms import ties as ties_
 from pcnsim.mechanisms import wellbeing as wb
 from pcnsim.mechanisms import workload as wl
 from pcnsim.params import Params
+from pcnsim.policy import Policy, PolicyFile
 from pcnsim.population import Population, single_network
 from pcnsim.results import Recorder, week_sums
 from pcnsim.roles import GP, N_ROLES, NURSE, RoleArrays
-from pcnsim.state import RESIGNATION, StaffArrays
+from pcnsim.roles.catalogue import CatalogueFile
+from pcnsim.state import EXIT_KINDS, RESIGNATION, StaffArrays
 from pcnsim.streams import Streams, check_keys, network_keys
 
 LARGE_MODEL_STAFF = 10_000  # models at least this large tune malloc (see _keep_freed_memory)
@@ -96,6 +99,14 @@ class PCNModel(mesa.Model):
         Time-windowed policies (see :mod:`pcnsim.interventions`); they act only through weekly levers.
     params : Params, optional
         A validated parameter set to start from; keyword overrides below replace its values.
+    catalogue : CatalogueFile, optional
+        The role catalogue (default the shipped ``pcnsim/data/roles.toml``; a scenario's ``[roles]`` changes
+        it: :func:`pcnsim.roles.catalogue.with_overrides`).
+    policy : PolicyFile, optional
+        The policy calendar (default the shipped ``pcnsim/data/policy.toml``; :mod:`pcnsim.policy`).
+    workforce : ndarray, optional
+        A warm start: ARRS FTE in post at week 0 per network and role (networks x roles;
+        :mod:`pcnsim.warmstart`). Default none: the scheme starts empty.
     network_keys : sequence of int, optional
         The key of each network's random streams (whole numbers from 0 to 2**64 - 1), instead of keys from
         ``rng``: network ``g`` given ``pcnsim.streams.network_keys(seed, n)[g]`` draws exactly what network
@@ -140,6 +151,9 @@ class PCNModel(mesa.Model):
         population: Population | None = None,
         interventions: Iterable[Any] = (),
         params: Params | None = None,
+        catalogue: CatalogueFile | None = None,
+        policy: PolicyFile | None = None,
+        workforce: np.ndarray | None = None,
         network_keys: Sequence[int] | np.ndarray | None = None,
         **overrides: Any,
     ) -> None:
@@ -155,7 +169,8 @@ class PCNModel(mesa.Model):
         self.streams = Streams(_stream_keys(self.rng, rng, network_keys, self.pop.n_networks))
         if len(self.pop.core_role) >= LARGE_MODEL_STAFF:
             _keep_freed_memory()  # only worth its process-wide effect for national-scale models
-        self.roles = RoleArrays()
+        self.roles = RoleArrays(catalogue)
+        self.policy = Policy(policy, self.roles)
         self.interventions: list[Any] = list(interventions)
         # history that is not an intervention: the COVID-19 vaccination programme of 2020-22 (E24)
         self.history: list[Any] = self._history()
@@ -201,6 +216,9 @@ class PCNModel(mesa.Model):
         self.arrs_work = np.zeros(self.n_networks * N_ROLES)
         # need per staff member relative to a network with no deprived population (E38)
         self.need_factor = 1.0 + p.deprivation_need * pop.net_deprivation.astype(np.float64)
+        self._burn_in_plan = np.zeros((self.n_networks, N_ROLES))  # the posts the burn-in's teams work to
+        if workforce is not None:
+            self._warm_start(workforce)
 
         # calendar and money
         self.week = 0
@@ -213,13 +231,14 @@ class PCNModel(mesa.Model):
 
         self.levers: Levers | None = None  # this week's levers, once a week has run
         self.recorder = Recorder(self)
+        self.vacancy_log = VacancyLog(self.n_networks, N_ROLES, self.pop.prac_network)
         self._set_kpis_zero()
         self.datacollector = mesa.DataCollector(model_reporters=dict(MODEL_REPORTERS))
 
         for iv in (*self.history, *self.interventions):
             if hasattr(iv, "initialize"):
                 iv.initialize(self)
-        self._burn_in(BURN_IN_WEEKS)
+        self._burn_in(BURN_IN_WEEKS if workforce is None else p.warm_burn_in_weeks)
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ helpers
@@ -261,7 +280,12 @@ class PCNModel(mesa.Model):
         return p.gp_supervision_sessions * p.hours_per_session * self.pop.net_patients / AVERAGE_NETWORK_PATIENTS
 
     def _allocation(self, fy: int) -> np.ndarray:
-        return fin.allocation(self.params.budget_million(fy), self.pop.net_patients, self.params.national_patients)
+        """Each network's allocation in ``fy`` (claims are against it); also sets the entitlement's and the
+        ring-fenced pots' parts, which posts are planned against (:mod:`pcnsim.policy`)."""
+        pat, nat, p = self.pop.net_patients, self.params.national_patients, self.params
+        self._plan_allocation = fin.allocation(self.policy.entitlement_million(fy, p), pat, nat)
+        self._pot_allocation = fin.allocation(self.policy.pots(fy)[1], pat, nat)
+        return fin.allocation(self.policy.total_million(fy, p), pat, nat)
 
     def is_pandemic(self, d: dt.date | None = None) -> bool:
         """True if ``d`` (default: this week's date) lies in the pandemic's remote-working period
@@ -299,6 +323,7 @@ class PCNModel(mesa.Model):
         ids = self.staff.active_ids()
         ctx = self._presence_and_contact(ids, lev)
         self._wellbeing(ids, lev, ctx)
+        self._end_limited_posts(ids)
         leavers = self._leaving(ids, ctx["net"])
         joiners = self._recruit(lev)
         self._money_and_output(lev, joiners, leavers, ctx)
@@ -316,7 +341,7 @@ class PCNModel(mesa.Model):
         """Initialisation: contact and wellbeing only, so core teams start with settled ties."""
         lev = Levers(n_staff=self.staff.n, n_networks=self.n_networks, n_roles=N_ROLES)
         self._pay = self.pay(lev)
-        self._planned = np.zeros((self.n_networks, N_ROLES))
+        self._planned = self._burn_in_plan
         ids = self.staff.active_ids()
         for _ in range(weeks):
             ctx = self._presence_and_contact(ids, lev)
@@ -468,17 +493,18 @@ class PCNModel(mesa.Model):
             return np.zeros((self.n_networks, N_ROLES))
         if mix is None:
             mix = lev.role_mix if lev is not None and lev.role_mix is not None else R.mix
-        mix = np.broadcast_to(mix, (self.n_networks, N_ROLES))
-        mix = mix * R.eligible(self.date)  # only roles reimbursable by now, in the same proportions
-        total = mix.sum(axis=1, keepdims=True)
-        mix = np.where(total > 0, mix / np.where(total > 0, total, 1.0), 0.0)
+        mix, pot_mix = self.policy.planned_mix(self.date, self.fy, mix, self.n_networks)  # eligible roles; pots
         cost = self.cost_per_fte(lev)
-        return np.where(cost > 0, self.allocation[:, None] * p.planned_share * mix / np.maximum(cost, 1.0), 0.0)
+        planned = np.where(cost > 0, self._plan_allocation[:, None] * p.planned_share * mix / np.maximum(cost, 1.0), 0.0)
+        if pot_mix is not None:  # roles with ring-fenced money plan against the pot (E30)
+            planned += np.where(cost > 0, self._pot_allocation[:, None] * p.planned_share * pot_mix
+                                / np.maximum(cost, 1.0), 0.0)
+        return np.minimum(planned, self.policy.caps(self.date))  # per-network caps, until removed (E31)
 
     def caps(self) -> np.ndarray:
         """Reimbursable maximum per FTE-year of each role this financial year (GBP; E8 moved by pay growth;
         0 for core roles)."""
-        return self.roles.pay_cap * fin.cap_factor(self.fy, self.params.pay_growth)
+        return self.roles.caps(self.fy, self.params.pay_growth)  # by year where the catalogue lists caps (E30)
 
     def going_pay(self) -> np.ndarray:
         """The going rate of pay per FTE-year of each role this financial year (GBP): cap x ``salary_to_cap``."""
@@ -541,6 +567,8 @@ class PCNModel(mesa.Model):
         self._vacancies_fte += float(np.maximum(cvac, 0).sum())
         cpost = np.broadcast_to(R.mean_fte[[GP, NURSE]], cvac.shape)
         cposts = rec.open_posts(cvac, cpost, p.min_post_fte)
+        self.vacancy_log.observe(posts, cposts)  # commissioner outputs (pcnsim.commission)
+        cposts = self._share_labour(cposts, new_net, new_role)  # ARRS GPs and nurses took candidates
         dep = self.pop.net_deprivation[self.pop.prac_network][:, None]
         cq = rec.fill_chance(p.core_fill_rate, R.supply[[GP, NURSE]][None, :], dep, p.deprivation_penalty,
                              np.zeros_like(cvac), 0.0)
@@ -611,6 +639,56 @@ class PCNModel(mesa.Model):
             "unspent_share": (alloc - spent) / alloc if alloc > 0 else float("nan"),
             "complete": True,
         })
+
+    # ------------------------------------------------------------------ policy and warm start hooks
+    # (issue 16: the policy calendar, pcnsim.policy; a warm start, pcnsim.warmstart)
+    def _warm_start(self, workforce: np.ndarray) -> None:
+        """Initialisation: add the ARRS staff of an observed workforce (networks x roles FTE) before the
+        burn-in (:func:`pcnsim.warmstart.populate`)."""
+        from pcnsim.warmstart import populate
+
+        ids = populate(self, workforce)
+        # the teams' work is the posts observed, through the burn-in and from week 0 (no ramp from zero)
+        self._burn_in_plan = np.where(self.roles.arrs[None, :], np.asarray(workforce, dtype=np.float64), 0.0)
+        self.arrs_work = self._burn_in_plan.ravel().copy()
+        if len(ids):
+            self._first_hire_week = min(self._first_hire_week, int(self.staff.hire_week[ids].min()))
+
+    def _end_limited_posts(self, ids: np.ndarray) -> None:
+        """Posts with a term limit in force (``term_limit_weeks``; the two-year limit on ARRS GPs until
+        April 2026, E32) end: people in them whose tenure reaches the limit at the end of their notice are
+        given notice, as a lever-free end of post."""
+        limit = self.policy.term_limits(self.date)
+        if not limit.any():
+            return
+        s, R = self.staff, self.roles
+        role = s.role[ids]
+        lim = limit[role]
+        due = (lim > 0) & (s.notice_left[ids] < 0) & (self.week - s.hire_week[ids] >= lim - R.notice_weeks[role])
+        going = ids[due]
+        s.exit_kind[going] = EXIT_KINDS.index("end_of_post")
+        s.notice_left[going] = R.notice_weeks[s.role[going]]
+
+    def _share_labour(self, cposts: np.ndarray, arrs_net: np.ndarray, arrs_role: np.ndarray) -> np.ndarray:
+        """One labour market per profession and network: each ARRS hire this week in a role that draws on a
+        core role's labour (``labour_pool``: ARRS GPs on GPs, ARRS nurses on practice nurses) withdraws one
+        open core post of that profession in the same network from this week's draw (the network's
+        practices in order), since the candidate it took is not there for them (E34)."""
+        pool = self.roles.pool[arrs_role]
+        pooled = self.roles.arrs[arrs_role] & (pool >= 0)
+        if not pooled.any():
+            return cposts
+        cposts = cposts.copy()
+        prac_net = self.pop.prac_network
+        for col, core in enumerate((GP, NURSE)):
+            taken = np.bincount(arrs_net[pooled & (pool == core)], minlength=self.n_networks)
+            if not taken.any():
+                continue
+            open_ = cposts[:, col]
+            cum = np.cumsum(open_)
+            before = cum - open_ - (cum - open_)[self.net_first][prac_net]  # open posts earlier in the network
+            cposts[:, col] = open_ - np.clip(taken[prac_net] - before, 0, open_)
+        return cposts
 
     # ------------------------------------------------------------------ convenience
     def run(self, weeks: int, progress: bool = False) -> PCNModel:

@@ -178,6 +178,10 @@ class Params(BaseModel):
     learning_weeks: float = P(26.0, 1.0, 104.0, "weeks", "E27 + assumption", "Time constant of a new starter's learning curve (productivity 50% to 100%).", group="recruitment")
     min_post_fte: float = P(0.05, 0.0, 0.5, "FTE", "assumption", "Smallest post a network recruits to: a vacancy smaller than the role's mean FTE is a part-time post, or one shared with a neighbouring network (about two hours a week at the default), so every role in the mix can be recruited.", group="recruitment")
 
+    # --- warm start (a projection from an observed workforce; pcnsim.warmstart) -------------------------
+    warm_leaver_rate: float = P(0.14, 0.02, 0.4, "per year", "T3 + assumption", "Leaving rate that sets the tenure of the staff a warm start begins with (tenures drawn as under a constant rate, truncated at the time since the role became reimbursable; 0.14 is inside T3's band of 10-20%).", group="warm start")
+    warm_burn_in_weeks: int = P(104, 0, 520, "weeks", "assumption", "Weeks of contact and wellbeing, without turnover, in which a warm start's ties, belonging and burnout settle before week 0 (ties fade with a time constant of about 50 weeks at tie_decay 0.02).", group="warm start")
+
     # ------------------------------------------------------------------------------------------------
     @model_validator(mode="after")
     def _check_order(self) -> Params:

@@ -200,10 +200,22 @@ def _role_row(model: PCNModel, mask: np.ndarray, label: str) -> dict[str, Any]:
     }
 
 
+def roles_in_run(model: PCNModel) -> np.ndarray:
+    """Which roles a run's tables list: those employed or reimbursable at some point of the run, or with
+    staff (a role the scheme does not yet fund, with no one in it, is left out)."""
+    r = model.recorder
+    staffed = r.start_headcount > 0
+    if r.rows:
+        staffed = staffed | (r.role_array("headcount").max(axis=0) > 0)
+    return model.roles.eligible(model.date) | staffed
+
+
 def summarise(model: PCNModel) -> dict[str, Any]:
-    """Run summary: ``roles`` (one dict per role, then ARRS and all staff) and ``network`` figures."""
+    """Run summary: ``roles`` (one dict per role in the run, :func:`roles_in_run`, then ARRS and all staff),
+    ``network`` figures and ``years``; and ``commission``, the commissioner's figures
+    (:func:`pcnsim.commission.commission_summary`)."""
     R = model.roles
-    rows = [_role_row(model, np.arange(N_ROLES) == i, ROLE_KEYS[i]) for i in range(N_ROLES)]
+    rows = [_role_row(model, np.arange(N_ROLES) == i, ROLE_KEYS[i]) for i in np.flatnonzero(roles_in_run(model))]
     rows.append(_role_row(model, R.arrs.copy(), "ARRS (all roles)"))
     rows.append(_role_row(model, np.ones(N_ROLES, bool), "All staff"))
     weekly = model.recorder.weekly()
@@ -236,7 +248,9 @@ def summarise(model: PCNModel) -> dict[str, Any]:
         "arrs_intending_share": arrs["intending_share"],
         "arrs_lever_free_share": arrs["lever_free_share"],
     }
-    return {"roles": rows, "network": network, "years": years}
+    from pcnsim.commission import commission_summary
+
+    return {"roles": rows, "network": network, "years": years, "commission": commission_summary(model)}
 
 
 def role_frame(summary: dict[str, Any]) -> pd.DataFrame:

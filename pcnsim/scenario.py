@@ -20,6 +20,19 @@ A scenario file::
     type = "protected_supervision"
     start = 2021-04-01                   # a date, or a week number; end (optional) of the same kind
 
+    [roles.arrs_gp]                      # changes to the role catalogue (pcnsim/data/roles.toml)
+    eligible_from = 2025-04-01
+
+    [policy]                             # rows added to the policy calendar (pcnsim/data/policy.toml)
+    budget = [{ fy = 2027, million = 1800.0 }]
+
+    [workforce]                          # a warm start (pcnsim.warmstart): "national" or "csv"
+    kind = "csv"
+    path = "workforce.csv"               # relative to the scenario file
+
+Built-in scenarios, by name: ``default`` (``pcnsim/data/default.toml``) and ``projection-2025``
+(``pcnsim/data/projection-2025.toml``: April 2025 to March 2031 from E33's workforce).
+
 The file's schema is :class:`ScenarioFile` (``pcnsim schema scenario`` prints it as JSON Schema): every key
 known, no coercion (``homophily = true`` or ``"0.5"`` is refused), keys that do not apply to the chosen
 population kind refused, dates within 1990-2100. Errors name the file, the field and the allowed values.
@@ -40,6 +53,7 @@ from pydantic import Field, Tag, TypeAdapter, WithJsonSchema
 from pcnsim.errors import PCNSimInputError
 from pcnsim.interventions import InterventionTable
 from pcnsim.params import Params
+from pcnsim.policy import PolicyOverrides
 from pcnsim.schema import (
     Description,
     Name,
@@ -54,8 +68,12 @@ from pcnsim.schema import (
     union_tag,
     validate,
 )
+from pcnsim.warmstart import WorkforceTable
 
 BASES: dict[str, dict[str, Any]] = {"default": {}}
+
+#: Built-in scenarios by name: the data file each is read from.
+BUILTIN: dict[str, str] = {"default": "data/default.toml", "projection-2025": "data/projection-2025.toml"}
 
 # Population builders by kind: f(params, spec) -> Population. Others register themselves (england).
 POPULATION_KINDS: dict[str, Callable[..., Any]] = {}
@@ -108,6 +126,12 @@ ParameterTable = Annotated[dict[str, Any], WithJsonSchema(
      "description": "Overrides of the model's parameters (`pcnsim params` lists them)."})]
 
 
+RolesTable = Annotated[dict[str, Any], WithJsonSchema(
+    {"type": "object", "title": "Roles", "additionalProperties": {"type": "object"},
+     "description": "Changes to the role catalogue: [roles.<key>] tables of a role's fields "
+                    "(pcnsim/data/roles.toml; pcnsim.roles.catalogue)."})]
+
+
 class ScenarioFile(StrictModel):
     """The schema of a scenario file (TOML)."""
 
@@ -120,6 +144,11 @@ class ScenarioFile(StrictModel):
     population: PopulationTable = Field(default_factory=SinglePopulation)
     parameters: ParameterTable = Field(default_factory=dict)
     interventions: Annotated[list[InterventionTable], Field(max_length=1000)] = Field(default_factory=list)
+    roles: RolesTable = Field(default_factory=dict)
+    policy: PolicyOverrides | None = Field(None, description="Rows that extend or replace the policy calendar "
+                                           "(pcnsim/data/policy.toml; pcnsim.policy).")
+    workforce: WorkforceTable | None = Field(None, description="A warm start from an observed workforce "
+                                             "(pcnsim.warmstart); default none: the scheme starts empty.")
     pcnsim_version: Text(100, what="a version") | None = Field(
         None, description="Written into resolved scenarios (results/*/scenario.toml); not checked.")
 
@@ -146,13 +175,18 @@ class Scenario:
     parameters: dict[str, Any] = field(default_factory=dict)
     interventions: list[Any] = field(default_factory=list)
     source: str = "<built-in>"
+    roles: dict[str, Any] = field(default_factory=dict)
+    policy: dict[str, Any] = field(default_factory=dict)
+    workforce: dict[str, Any] | None = None
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any], source: str = "<dict>", *, default_name: str | None = None) -> Scenario:
+    def from_dict(cls, d: Mapping[str, Any], source: str = "<dict>", *, default_name: str | None = None,
+                  base_dir: Path | None = None) -> Scenario:
         """Validate a scenario's data (:class:`ScenarioFile`; parameters by :class:`~pcnsim.params.Params`).
 
-        ``default_name`` is the name when ``d`` has none (:meth:`load` gives the file's stem).
+        ``default_name`` is the name when ``d`` has none (:meth:`load` gives the file's stem); ``base_dir``
+        is the folder a ``[workforce]`` CSV path is relative to (default the working folder).
         """
         f = validate(ScenarioFile, d, where=source, what="the scenario")
         name = f.name
@@ -165,16 +199,31 @@ class Scenario:
         Params.from_dict({**BASES[f.base], **f.parameters}, where=f"{source} [parameters]")  # validate now
         pop = f.population.model_dump(exclude_unset=True)
         pop = {"kind": f.population.kind, **pop}
-        return cls(name=name, description=f.description, weeks=f.weeks, seed=f.seed, base=f.base,
-                   population=pop, parameters=dict(f.parameters), interventions=list(f.interventions),
-                   source=source)
+        workforce = None
+        if f.workforce is not None:
+            workforce = f.workforce.model_dump(exclude_none=True)
+            if workforce["kind"] == "csv":
+                if "path" not in workforce:
+                    raise PCNSimInputError(f"{source}: workforce.path is required with kind = 'csv' (a CSV file, "
+                                           "relative to the scenario file)", field="workforce.path")
+                workforce["path"] = str((base_dir or Path.cwd()) / workforce["path"])
+            elif "path" in workforce:
+                raise PCNSimInputError(f"{source}: workforce.path is for kind = 'csv' only", field="workforce.path")
+        sc = cls(name=name, description=f.description, weeks=f.weeks, seed=f.seed, base=f.base,
+                 population=pop, parameters=dict(f.parameters), interventions=list(f.interventions),
+                 source=source, roles=dict(f.roles), workforce=workforce,
+                 policy={} if f.policy is None else f.policy.model_dump(mode="python", exclude_unset=True))
+        sc.catalogue()
+        sc.calendar()
+        sc.initial_workforce()  # a CSV is read and checked now: bad rows stop the run before anything is written
+        return sc
 
     @classmethod
     def load(cls, path: str | Path) -> Scenario:
         """A scenario from a TOML file; its name defaults to the file's stem."""
         path = Path(path)
         d, _ = load_toml(path, field="scenario", what="scenario file")
-        return cls.from_dict(d, source=str(path), default_name=path.stem)
+        return cls.from_dict(d, source=str(path), default_name=path.stem, base_dir=path.parent)
 
     @classmethod
     def loads(cls, text: str, source: str = "<text>", *, default_name: str | None = None) -> Scenario:
@@ -185,8 +234,52 @@ class Scenario:
     @classmethod
     def default(cls) -> Scenario:
         """The built-in default scenario (``pcnsim/data/default.toml``)."""
-        text = resources.files("pcnsim").joinpath("data/default.toml").read_text(encoding="utf-8")
-        return cls.loads(text, source="<built-in default>")
+        return cls.builtin("default")
+
+    @classmethod
+    def builtin(cls, name: str) -> Scenario:
+        """A built-in scenario by name (:data:`BUILTIN`: ``default``, ``projection-2025``)."""
+        if name not in BUILTIN:
+            raise PCNSimInputError(f"unknown built-in scenario {str(name)[:60]!r}; built-in scenarios: "
+                                   f"{', '.join(BUILTIN)}", field="scenario")
+        text = resources.files("pcnsim").joinpath(BUILTIN[name]).read_text(encoding="utf-8")
+        return cls.loads(text, source=f"<built-in {name}>")
+
+    # -- roles, policy and the warm start ----------------------------------------------------------
+    def catalogue(self) -> Any:
+        """The role catalogue with this scenario's ``[roles]`` changes (:mod:`pcnsim.roles.catalogue`)."""
+        from pcnsim.roles.catalogue import with_overrides
+
+        return with_overrides(self.roles, where=f"{self.source} [roles]")
+
+    def calendar(self) -> Any:
+        """The policy calendar with this scenario's ``[policy]`` rows (:mod:`pcnsim.policy`)."""
+        from pcnsim.policy import with_overrides
+
+        return with_overrides(self.policy, where=f"{self.source} [policy]")
+
+    def n_networks(self) -> int:
+        """Networks of ``[population]`` (with copies), known before the population is built."""
+        per = int(self.population.get("networks", ENGLAND_NETWORKS)) if self.population.get("kind") == "england" else 1
+        return per * int(self.population.get("copies", 1))
+
+    def initial_workforce(self, population: Any = None, params: Params | None = None) -> Any:
+        """The warm start's FTE (networks x roles), or None without ``[workforce]``. ``national`` needs the
+        built population (``population``; without it, None is returned after checking the calendar)."""
+        from pcnsim import warmstart
+
+        if self.workforce is None:
+            return None
+        if self.workforce["kind"] == "csv":
+            return warmstart.read_csv(self.workforce["path"], self.n_networks(), where=f"{self.source} [workforce]")
+        cal = self.calendar()
+        if cal.workforce is None:
+            raise PCNSimInputError(f"{self.source}: [workforce] kind = 'national' needs the policy calendar's "
+                                   "workforce table", field="workforce.kind")
+        if population is None:
+            return None
+        params = params or self.resolved_params()
+        return warmstart.national(population, cal, params.national_patients)
 
     # -- use ---------------------------------------------------------------------------------------
     def resolved_params(self) -> Params:
@@ -212,7 +305,10 @@ class Scenario:
         if overrides:
             params = Params.from_dict(overrides, base=params, where="overrides")
         seed = self.seed if seed is None else seed
-        return PCNModel(rng=seed, population=self.build_population(params), interventions=self.interventions, params=params)
+        pop = self.build_population(params)
+        return PCNModel(rng=seed, population=pop, interventions=self.interventions, params=params,
+                        catalogue=self.catalogue(), policy=self.calendar(),
+                        workforce=self.initial_workforce(pop, params))
 
     def with_changes(self, **changes: Any) -> Scenario:
         """A new, validated scenario with top-level keys replaced (``name=...``, ``population={...}``,
@@ -234,6 +330,12 @@ class Scenario:
         d["parameters"] = self.resolved_params().model_dump() if resolved else dict(self.parameters)
         if self.interventions:
             d["interventions"] = [iv.to_dict() for iv in self.interventions]
+        if self.roles:
+            d["roles"] = {k: dict(v) for k, v in self.roles.items()}
+        if self.policy:
+            d["policy"] = dict(self.policy)
+        if self.workforce is not None:
+            d["workforce"] = dict(self.workforce)
         return d
 
     def to_toml(self, **kw: Any) -> str:
@@ -247,6 +349,8 @@ class Scenario:
         d = self.to_dict(resolved=True)
         d.pop("seed", None)
         d.pop("description", None)
+        if self.workforce is not None and self.workforce["kind"] == "csv":  # the file's content, not its place
+            d["workforce"] = {"kind": "csv", "sha256": hashlib.sha256(Path(self.workforce["path"]).read_bytes()).hexdigest()}
         blob = json.dumps(d, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
@@ -261,5 +365,10 @@ def _ensure_population_kinds() -> None:
 
 
 def load(path_or_name: str | Path | None) -> Scenario:
-    """A scenario from a file path, or the built-in default when ``None``."""
-    return Scenario.default() if path_or_name is None else Scenario.load(path_or_name)
+    """A scenario from a file path, a built-in scenario's name (:data:`BUILTIN`, when no file of that name
+    exists), or the built-in default when ``None``."""
+    if path_or_name is None:
+        return Scenario.default()
+    if str(path_or_name) in BUILTIN and not Path(str(path_or_name)).exists():
+        return Scenario.builtin(str(path_or_name))
+    return Scenario.load(path_or_name)

@@ -15,6 +15,7 @@ import sys
 from pcnsim.cli._common import int_range
 
 COMMAND = "compare"
+BY = ("role", "deprivation_quintile", "london")
 ORDER = 20
 
 
@@ -24,7 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Run each scenario --replicates times with common random numbers and compare them with the "
                     "first: medians and 90% intervals, paired differences, cost per extra retained FTE-year. "
                     "Writes runs.csv, summary.csv, differences.csv, cost_effectiveness.csv, weekly_bands.csv, "
-                    "timeseries.png, forest.png, report.txt, comparison.json and scenarios/ to the output folder.",
+                    "by_role.csv (and, for several networks, by_deprivation_quintile.csv and by_london.csv: the "
+                    "commissioner's figures), timeseries.png, forest.png, report.txt, comparison.json and scenarios/ "
+                    "to the output folder.",
     )
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                    help="scenario files (TOML), or 'default' for the built-in default; the first is the baseline")
@@ -37,6 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="independent seeds per scenario instead of common random numbers (to see what pairing buys)")
     p.add_argument("--out", help="output folder (default: results/compare); an earlier pcnsim output folder "
                                  "there is replaced, anything else is refused")
+    p.add_argument("--by", action="append", choices=BY,
+                   help="also print the commissioner's figures by role, deprivation quintile or London (repeatable; "
+                        "the last two need scenarios of several networks)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or report")
     p.set_defaults(func=main)
 
@@ -46,6 +52,13 @@ def main(args: argparse.Namespace) -> int:
     from pcnsim.output import check_out
 
     scenarios = load_scenarios(args.scenarios)  # validate every file before running anything
+    for by in args.by or ():
+        if by != "role" and any(sc.n_networks() < 2 for sc in scenarios):
+            from pcnsim.errors import PCNSimInputError
+
+            one = next(sc.name for sc in scenarios if sc.n_networks() < 2)
+            raise PCNSimInputError(f"--by {by} needs scenarios of several networks; {one!r} has one "
+                                   "(allowed for it: --by role)", field="--by")
     out = check_out(args.out if args.out is not None else "results/compare")
     cmp = compare(scenarios, replicates=args.replicates, workers=args.workers, seed=args.seed, weeks=args.weeks,
                   crn=not args.independent, progress=not args.quiet)
@@ -54,6 +67,10 @@ def main(args: argparse.Namespace) -> int:
         print(out, file=sys.stderr)
     else:
         print(cmp.format())
+        from pcnsim.commission import format_group_table
+
+        for by in args.by or ():
+            print("\n" + format_group_table(cmp.group_table(by)))
         print(f"\n{cmp.meta['runs']} runs in {cmp.meta['elapsed_seconds']:.1f} s ({args.workers} worker(s)); "
               f"results in {out}/")
     return 0
