@@ -369,3 +369,17 @@ def load_ensemble(path: str | Path) -> Ensemble:
     for i, row in enumerate(df[ens.parameters].to_dict("records")[:5000]):
         Params.from_dict({k: float(v) for k, v in row.items()}, where=f"--ensemble {p}, row {i}")
     return ens
+
+
+def prior_ensemble(n: int = 8, seed: int = 1) -> Ensemble:
+    """An ensemble of ``n`` independent draws from the priors, equally weighted: *not calibrated*. For tests,
+    fast modes and teaching, where an ABC-SMC run would take too long; its provenance says so."""
+    from pcnsim import __version__
+
+    rng = np.random.default_rng([seed, 1818])
+    df = pd.DataFrame({k: p.dist().rvs(size=n, random_state=rng) for k, p in PRIORS.items()})
+    df.insert(0, "particle", np.arange(n))
+    df["weight"] = 1.0 / n
+    prov = {"pcnsim_version": __version__, "method": "prior draws (not calibrated)", "seed": seed,
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "priors": prior_table().to_dict("records")}
+    return Ensemble(frame=df, provenance=prov, source=f"<prior ensemble n={n} seed={seed}>")
