@@ -108,14 +108,14 @@ class EnsembleComparison:
 
     def per_draw(self, column: str) -> np.ndarray:
         """``[arm, draw]``: the mean over each draw's seeds of a run column (or ``cost_network``, ``cost_nhs``)."""
+        if not self.complete:
+            raise PCNSimInputError(f"the comparison is not complete ({len(self.runs):,} of {self.meta.get('runs', 0):,} "
+                                   "runs): rerun the same command to finish it", field="--out")
         df = self.runs.copy()
         df["cost_network"] = total_cost({k: df[k] for k in COSTS}, "network")
         df["cost_nhs"] = total_cost({k: df[k] for k in COSTS}, "nhs")
         m = df.groupby(["arm", "draw"])[column].mean().unstack("draw")
-        m = m.reindex(index=range(len(self.names)))
-        if m.isna().to_numpy().any():
-            raise PCNSimInputError("the comparison is not complete: rerun the same command to finish it", field="--out")
-        return m.to_numpy(dtype=float)
+        return m.reindex(index=range(len(self.names))).to_numpy(dtype=float)
 
     def net_benefit(self, wtp: float | np.ndarray | None = None, perspective: str | None = None) -> np.ndarray:
         """Net benefit ``[arm, draw]`` (or ``[arm, draw, wtp]``): wtp x discounted FTE-years - cost."""
