@@ -224,7 +224,7 @@ def calibrate_ensemble(out: str | Path, config: EnsembleConfig | None = None, *,
     for name in ("ABC.Sampler", "ABC.History", "ABC.Population", "ABC.Adaptation", "ABC.Distance",
                  "ABC.Acceptor", "ABC.Epsilon"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    np.random.seed(config.seed)
+    np.random.seed(config.seed)  # noqa: NPY002 - pyabc samples with NumPy's global generator
     free = config.free
     kernel = pyabc.IndependentNormalKernel(var=np.array([observation_sd(i) ** 2 for i in TARGET_IDS]),
                                            keys=list(TARGET_IDS))
@@ -280,7 +280,7 @@ def _result(history: Any, config: EnsembleConfig, **how: Any) -> EnsembleResult:
     gens = gens[gens["t"] >= 0].reset_index(drop=True)
     prov = {
         "pcnsim_version": __version__, "git_commit": git_commit(), "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "method": "ABC-SMC (pyabc %s): stochastic acceptor, temperature schedule, independent normal kernel" % _pyabc_version(),
+        "method": f"ABC-SMC (pyabc {_pyabc_version()}): stochastic acceptor, temperature schedule, independent normal kernel",
         "config": asdict(config), "config_hash": config.hash(), "free": list(config.free),
         "targets": [{"id": x.id, "published": x.published, "lo": x.lo, "hi": x.hi, "observation_sd": observation_sd(x.id)}
                     for x in TARGETS],
