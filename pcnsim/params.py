@@ -487,6 +487,7 @@ PRIORS: dict[str, Prior] = {
     "appointments_per_gp_session": _u(10.0, 18.0, "assumption: a 4-hour session of 10- to 15-minute appointments, less admin."),
     "virtual_contact_factor": _u(0.1, 0.6, "E21 (direction) + assumption (size)."),
     "heavy_remote_decay": _u(0.0, 0.05, "E20, E21 (direction) + assumption (size)."),
+    "belonging_explained_share": _u(0.05, 0.3, "assumption: the share of belonging's variance that working arrangements explain; the single largest unknown for interventions acting through belonging (docs/ODD.md 8)."),
     "belonging_tie_half": _u(2.0, 10.0, "E22 (direction) + assumption (size): ties at which embeddedness is half, around settled staff's."),
     "baseline_strain": _u(0.0, 0.3, "assumption: load above a fully staffed establishment that every job carries."),
     "pandemic_workload": _u(1.0, 1.5, "assumption: from no extra pandemic workload to half as much again."),

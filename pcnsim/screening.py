@@ -108,7 +108,8 @@ def screening_table(out: str | Path, *, threshold: float = THRESHOLD) -> pd.Data
 
 
 def fixed_by_screening(out: str | Path, *, threshold: float = THRESHOLD) -> list[str]:
-    """The screened priors that matter for no outcome (may be fixed at their defaults), in prior order."""
+    """The screened priors that matter for no outcome (may be fixed at their defaults), in prior order. A prior
+    the screening did not include (added since) is not fixed."""
     t = screening_table(out, threshold=threshold)
     keep = set(t.loc[t["matters"], "parameter"])
-    return [n for n in screened_names() if n not in keep]
+    return [n for n in screened_names() if n in set(t["parameter"]) and n not in keep]
