@@ -35,6 +35,9 @@ from pcnsim.mechanisms.recruitment import productivity
 if TYPE_CHECKING:
     from pcnsim.model import PCNModel
 
+#: Model parameters the costs use besides the economics group (a screening of the simulation's outcomes must
+#: not fix them).
+COST_INPUTS: tuple[str, ...] = ("learning_weeks", "salary_to_cap", "pay_growth", "discount_rate")
 #: Weeks over which a starter's learning curve is summed (ten years: the curve is flat long before).
 LEARNING_HORIZON = 520
 #: Cost columns of a run, in GBP (2023/24 prices, discounted), and the budget that pays each.

@@ -9,7 +9,8 @@ points and seeds are the same in both, so the package's effect at each point is 
 Elementary effects (SALib's ``morris.analyze``) are taken of the baseline's outcomes that stand for the targets
 (leaver rate T3, intending share T6, FTE in post T4, unspent money T5) and of the package's effect on ARRS
 leavers. A parameter *matters* if its mu* reaches :data:`THRESHOLD` of the largest mu* for any outcome; the
-others may be fixed at their defaults in the ensemble (``pcnsim calibrate --ensemble --screen DIR``).
+others may be fixed at their defaults in the ensemble (``pcnsim calibrate --ensemble --screen DIR``), but not
+those the costs use (:data:`pcnsim.economics.COST_INPUTS`).
 
 >>> from pcnsim.screening import run_screening, screening_table   # doctest: +SKIP
 >>> run_screening("results/screening", trajectories=8, workers=2)  # doctest: +SKIP
@@ -109,7 +110,10 @@ def screening_table(out: str | Path, *, threshold: float = THRESHOLD) -> pd.Data
 
 def fixed_by_screening(out: str | Path, *, threshold: float = THRESHOLD) -> list[str]:
     """The screened priors that matter for no outcome (may be fixed at their defaults), in prior order. A prior
-    the screening did not include (added since) is not fixed."""
+    the screening did not include (added since), and one the costs use (:data:`pcnsim.economics.COST_INPUTS`),
+    is not fixed."""
+    from pcnsim.economics import COST_INPUTS
+
     t = screening_table(out, threshold=threshold)
-    keep = set(t.loc[t["matters"], "parameter"])
+    keep = set(t.loc[t["matters"], "parameter"]) | set(COST_INPUTS)
     return [n for n in screened_names() if n in set(t["parameter"]) and n not in keep]
