@@ -116,3 +116,33 @@ def test_a_tiny_abc_run_resumes(tmp_path):
     assert len(back.frame) == 4
     with pytest.raises(PCNSimInputError, match="another ensemble calibration"):
         calibrate_ensemble(out, EnsembleConfig(generations=2, **{**cfg, "seed": 6}), workers=1, progress=False)
+
+
+def test_ensemble_commands_refuse_bad_input_and_write_nothing(tmp_path, capsys):
+    from pcnsim.cli import main
+
+    out = tmp_path / "e"
+    assert main(["calibrate", "--ensemble", "--fix", "not_a_parameter", "--out", str(out)]) == 2
+    assert "not_a_parameter" in capsys.readouterr().err
+    assert main(["calibrate", "--ensemble", "--check", "--out", str(out)]) == 2
+    assert main(["calibrate", "--population", "10", "--out", str(out)]) == 2  # an ensemble flag without --ensemble
+    assert main(["calibrate", "--ensemble", "--screening", "--out", str(out)]) == 2
+    assert main(["calibrate", "--ensemble", "--screen", str(tmp_path / "none"), "--out", str(out)]) == 2
+    with pytest.raises(SystemExit) as e:
+        main(["calibrate", "--ensemble", "--population", "1"])
+    assert e.value.code == 2
+    assert not out.exists()
+
+
+def test_the_screening_design_spans_the_priors():
+    from pcnsim.screening import screened_names, spec_dict
+    from pcnsim.sweep import SweepSpec
+
+    spec = SweepSpec.from_dict(spec_dict("baseline", trajectories=2, replicates=1, weeks=10))
+    assert [p.name for p in spec.params] == screened_names()
+    assert not set(screened_names()) & set(P.ECONOMIC_PRIORS)
+    for p in spec.params:
+        assert (p.lo, p.hi) == (P.PRIORS[p.name].lo, P.PRIORS[p.name].hi)
+    assert spec.n_points == 2 * (len(screened_names()) + 1)
+    with pytest.raises(PCNSimInputError):
+        spec_dict("neither")

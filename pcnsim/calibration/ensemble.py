@@ -124,14 +124,22 @@ def particle_seed(values: dict[str, float]) -> int:
 
 
 class TargetModel:
-    """pyabc's model: parameter values -> the targets of one replicate (picklable; NaN as far off)."""
+    """pyabc's model: parameter values -> the targets of one replicate (picklable; NaN as far off).
 
-    def __init__(self, networks: int) -> None:
+    ``parent``: the pid of the calibrating process when the model runs in its forked workers (the local
+    pool); a worker whose parent has gone (the calibration was killed) exits instead of sampling on.
+    """
+
+    def __init__(self, networks: int, parent: int | None = None) -> None:
         self.networks = int(networks)
+        self.parent = parent
 
     def __call__(self, pars: dict[str, float]) -> dict[str, float]:
         """One replicate at ``pars``: ``{target id: measure}``."""
         import warnings
+
+        if self.parent is not None and os.getpid() != self.parent and os.getppid() != self.parent:
+            os._exit(1)  # orphaned: the calibration was killed; it resumes from its database
 
         from pcnsim.calibration.measure import simulate
 
@@ -230,7 +238,8 @@ def calibrate_ensemble(out: str | Path, config: EnsembleConfig | None = None, *,
                                            keys=list(TARGET_IDS))
     sampler, closer = _sampler(workers, scheduler, progress)
     try:
-        abc = pyabc.ABCSMC(TargetModel(config.networks), pyabc_prior(free), distance_function=kernel,
+        local_pool = scheduler is None and workers > 1
+        abc = pyabc.ABCSMC(TargetModel(config.networks, os.getpid() if local_pool else None), pyabc_prior(free), distance_function=kernel,
                            population_size=config.population, eps=pyabc.Temperature(),
                            acceptor=pyabc.StochasticAcceptor(), sampler=sampler)
         db = f"sqlite:///{(out / DB_FILE).resolve()}"
