@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--ensemble", help="an ensemble file (default: prior draws)")
     ap.add_argument("--json", help="also write the figures to this JSON file")
+    ap.add_argument("--out", help="keep the comparison (store and report) in this folder (default: a temporary one)")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT / "experiments"))
     from all_interventions import DEFAULT_ARMS, LONDON_ARMS
@@ -44,14 +45,17 @@ def main(argv: list[str] | None = None) -> int:
     ens = args.ensemble or prior_ensemble(max(args.draws, 8), seed=1)
     arms = [*DEFAULT_ARMS, *LONDON_ARMS]
     with tempfile.TemporaryDirectory() as tmp:
+        out = Path(args.out) if args.out else Path(tmp) / "cmp"
         t0 = time.perf_counter()
-        res = compare_ensemble(arms, ens, draws=args.draws, seeds=args.seeds, out=Path(tmp) / "cmp",
-                               workers=args.workers, progress=True)
+        res = compare_ensemble(arms, ens, draws=args.draws, seeds=args.seeds, out=out, workers=args.workers,
+                               progress=True)
         run_s = time.perf_counter() - t0
         t1 = time.perf_counter()
-        res.write(Path(tmp) / "report")
+        res.write()
         analysis_s = time.perf_counter() - t1
     n = len(res.runs)
+    if n and res.runs["elapsed_s"].isna().any():
+        raise SystemExit("some runs were already in --out (a resumed comparison): time a fresh folder")
     full = len(arms) * 200 * 2
     per_run = run_s / n
     figures = {"scenarios": len(arms), "draws": args.draws, "seeds": args.seeds, "runs": n, "workers": args.workers,
