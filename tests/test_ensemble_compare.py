@@ -133,3 +133,41 @@ def test_cli_compare_ensemble(tiny, tmp_path, capsys):
                "--weeks", str(WEEKS), "--workers", "1", "--out", str(out), "--quiet"])
     assert rc == 0
     assert (out / "report" / "ceac.csv").is_file() and (out / "draws.parquet").is_file()
+
+
+@pytest.mark.slow
+def test_a_killed_comparison_resumes_to_the_same_result(tiny, tmp_path):
+    """SIGKILL the command once some batches are on disk; the same command again finishes the rest, and the
+    result equals an uninterrupted run's."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from pcnsim.ensemble_runs import EnsembleStore
+
+    def cmd(out):
+        args = ["compare", "default", SUPERVISION, "--ensemble", str(tiny), "--draws", "4", "--seeds", "1",
+                "--weeks", "30", "--workers", "1", "--out", str(out), "--quiet"]
+        return [sys.executable, "-c", f"import sys; from pcnsim.cli import main; sys.exit(main({args!r}))"]
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(cmd(out), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not list((out / "runs").glob("part-*.parquet")) and proc.poll() is None:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = len(list((out / "runs").glob("part-*.parquet")))
+    assert before >= 1
+    assert subprocess.run(cmd(out), env=env, capture_output=True).returncode == 0
+    fresh = tmp_path / "fresh"
+    assert subprocess.run(cmd(fresh), env=env, capture_output=True).returncode == 0
+    a, b = EnsembleStore(out).load(), EnsembleStore(fresh).load()
+    cols = [c for c in a.columns if c != "elapsed_s"]
+    assert len(a) == 2 * 4
+    pd.testing.assert_frame_equal(a[cols], b[cols])
+    pd.testing.assert_frame_equal(pd.read_csv(out / "report" / "probabilities.csv"),
+                                  pd.read_csv(fresh / "report" / "probabilities.csv"))
