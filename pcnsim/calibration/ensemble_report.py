@@ -173,6 +173,9 @@ def report_markdown(result: EnsembleResult, pp: pd.DataFrame, ppc: pd.DataFrame,
         f"{prov['config']['networks']} networks. pcnsim {prov.get('pcnsim_version')}, commit {prov.get('git_commit')}, "
         f"{prov.get('created')}.", "",
         f"Command: `{command}`" if command else "", "",
+        "Fixed at their defaults (screened out, or by --fix): "
+        + (", ".join(f"`{n}`" for n in prov["config"].get("fixed", [])) or "none") + ". Without a prior (fixed "
+        "throughout): see docs/parameters.md.", "",
         "## Posterior predictive checks", "",
         "| target | published | tolerance | model median [90%] | share within |", "|---|---|---|---|---|",
     ]
