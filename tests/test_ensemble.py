@@ -146,3 +146,13 @@ def test_the_screening_design_spans_the_priors():
     assert spec.n_points == 2 * (len(screened_names()) + 1)
     with pytest.raises(PCNSimInputError):
         spec_dict("neither")
+
+
+def test_methods():
+    from pcnsim.calibration.ensemble import METHODS, min_distance
+
+    assert METHODS == ("distance", "exact")
+    assert EnsembleConfig(method="exact").hash() != EnsembleConfig().hash()
+    with pytest.raises(PCNSimInputError, match="method"):
+        EnsembleConfig(method="rejection")
+    assert min_distance() == pytest.approx(1.96 * np.sqrt(len(TARGET_IDS)))

@@ -52,6 +52,12 @@ from pcnsim.params import ECONOMIC_PRIORS, PRIORS, Params, prior_table
 ENSEMBLE_FILE = "ensemble.parquet"  #: The ensemble: one row per accepted parameter set.
 DB_FILE = "abc.db"  #: pyabc's database (the resume point).
 RUN_FILE = "ensemble-run.json"  #: The run's configuration and pyabc run id (a resumed run must match it).
+#: ABC-SMC variants (see :class:`EnsembleConfig`).
+METHODS: tuple[str, ...] = ("distance", "exact")
+#: ``distance`` method: stop when the root-mean-square of the targets' standardised errors, ``(model -
+#: published) / observation SD``, falls to 1.96 for the accepted particles: on average every target inside its
+#: tolerance. The distance is the square root of the sum of squares, so the threshold is 1.96 x sqrt(targets).
+MIN_Z_RMS = 1.96
 #: A target whose measure is undefined (NaN: no one in a cohort) is given this many SDs of error.
 MISSING_Z = 50.0
 
@@ -83,6 +89,11 @@ class EnsembleConfig:
         Seed of pyabc's sampling and of the economics draws.
     fixed : tuple of str
         Parameters with a prior that stay at their defaults.
+    method : str
+        ``distance`` (default): ABC-SMC on the distance of the targets scaled by their observation SDs, the
+        threshold falling generation by generation (median of the last) down to :data:`MIN_DISTANCE`;
+        ``exact``: the stochastic acceptor, which samples the exact posterior under the observation error at
+        temperature 1 but needs many more simulations.
     """
 
     population: int = 200
@@ -90,9 +101,13 @@ class EnsembleConfig:
     networks: int = PANEL_NETWORKS
     seed: int = 1
     fixed: tuple[str, ...] = ()
+    method: str = "distance"
 
     def __post_init__(self) -> None:
         self.fixed = tuple(sorted(self.fixed))
+        if self.method not in METHODS:
+            raise PCNSimInputError(f"method {self.method!r} is not allowed: expected one of {', '.join(METHODS)}",
+                                   field="method")
         for f in self.fixed:
             if f not in PRIORS:
                 raise PCNSimInputError(f"fixed parameter {f!r} has no prior; parameters with a prior: "
@@ -234,14 +249,19 @@ def calibrate_ensemble(out: str | Path, config: EnsembleConfig | None = None, *,
         logging.getLogger(name).setLevel(logging.WARNING)
     np.random.seed(config.seed)  # noqa: NPY002 - pyabc samples with NumPy's global generator
     free = config.free
-    kernel = pyabc.IndependentNormalKernel(var=np.array([observation_sd(i) ** 2 for i in TARGET_IDS]),
-                                           keys=list(TARGET_IDS))
     sampler, closer = _sampler(workers, scheduler, progress)
     try:
         local_pool = scheduler is None and workers > 1
-        abc = pyabc.ABCSMC(TargetModel(config.networks, os.getpid() if local_pool else None), pyabc_prior(free), distance_function=kernel,
-                           population_size=config.population, eps=pyabc.Temperature(),
-                           acceptor=pyabc.StochasticAcceptor(), sampler=sampler)
+        model = TargetModel(config.networks, os.getpid() if local_pool else None)
+        if config.method == "exact":
+            kernel = pyabc.IndependentNormalKernel(var=np.array([observation_sd(i) ** 2 for i in TARGET_IDS]),
+                                                   keys=list(TARGET_IDS))
+            abc = pyabc.ABCSMC(model, pyabc_prior(free), distance_function=kernel, population_size=config.population,
+                               eps=pyabc.Temperature(), acceptor=pyabc.StochasticAcceptor(), sampler=sampler)
+        else:
+            dist = pyabc.PNormDistance(p=2, fixed_weights={i: 1.0 / observation_sd(i) for i in TARGET_IDS})
+            abc = pyabc.ABCSMC(model, pyabc_prior(free), distance_function=dist, population_size=config.population,
+                               eps=pyabc.QuantileEpsilon(alpha=0.5), sampler=sampler)
         db = f"sqlite:///{(out / DB_FILE).resolve()}"
         if previous is not None and (out / DB_FILE).exists():
             history = abc.load(db, previous["abc_id"])
@@ -252,14 +272,21 @@ def calibrate_ensemble(out: str | Path, config: EnsembleConfig | None = None, *,
             done = 0
             run_file.write_text(json.dumps({"hash": config.hash(), "abc_id": history.id, "config": asdict(config)},
                                            indent=2) + "\n")
-        # pyabc's temperature scheme ends at 1: when it has, no further generation is needed
-        finished = done > 0 and _last_epsilon(history) <= 1.0 + 1e-9
+        # the temperature scheme ends at 1, the distance method at min_distance(): then no generation is needed
+        floor = 1.0 if config.method == "exact" else min_distance()
+        finished = done > 0 and _last_epsilon(history) <= floor + 1e-9
         if done < config.generations and not finished:
-            history = abc.run(max_nr_populations=config.generations - done)
+            history = abc.run(max_nr_populations=config.generations - done,
+                              **({} if config.method == "exact" else {"minimum_epsilon": floor}))
     finally:
         if closer is not None:
             closer.close()
     return _result(history, config, workers=workers, scheduler=scheduler)
+
+
+def min_distance() -> float:
+    """The distance method's final threshold: :data:`MIN_Z_RMS` x sqrt(number of targets)."""
+    return MIN_Z_RMS * float(np.sqrt(len(TARGET_IDS)))
 
 
 def _last_epsilon(history: Any) -> float:
@@ -289,12 +316,14 @@ def _result(history: Any, config: EnsembleConfig, **how: Any) -> EnsembleResult:
     gens = gens[gens["t"] >= 0].reset_index(drop=True)
     prov = {
         "pcnsim_version": __version__, "git_commit": git_commit(), "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "method": f"ABC-SMC (pyabc {_pyabc_version()}): stochastic acceptor, temperature schedule, independent normal kernel",
+        "method": (f"ABC-SMC (pyabc {_pyabc_version()}): stochastic acceptor, temperature schedule, independent normal kernel"
+                   if config.method == "exact" else f"ABC-SMC (pyabc {_pyabc_version()}): distance of the targets in "
+                   f"observation SDs, median threshold schedule down to {min_distance():.3g}"),
+        "final_distance_threshold": float(gens["epsilon"].iloc[-1]) if len(gens) else float("nan"),
         "config": asdict(config), "config_hash": config.hash(), "free": list(config.free),
         "targets": [{"id": x.id, "published": x.published, "lo": x.lo, "hi": x.hi, "observation_sd": observation_sd(x.id)}
                     for x in TARGETS],
         "priors": prior_table().to_dict("records"), "generations": int(len(gens)),
-        "final_temperature": float(gens["epsilon"].iloc[-1]) if len(gens) else float("nan"),
         "simulations": int(gens["samples"].sum()) if len(gens) else 0,
         "how": {k: v for k, v in how.items() if v is not None},
     }

@@ -168,8 +168,10 @@ def report_markdown(result: EnsembleResult, pp: pd.DataFrame, ppc: pd.DataFrame,
     lines = [
         "# Ensemble calibration", "",
         f"{prov.get('method', '')}. {len(result.ensemble)} accepted parameter sets in the last of "
-        f"{prov.get('generations')} generations (temperature {prov.get('final_temperature', float('nan')):.3g}; 1 is "
-        f"the exact posterior under the observation error), {prov.get('simulations')} simulations; panels of "
+        f"{prov.get('generations')} generations (final threshold {prov.get('final_distance_threshold', float('nan')):.3g}: "
+        "with the exact method a temperature, 1 being the exact posterior under the observation error; with the "
+        "distance method the root of the sum of squared standardised errors), "
+        f"{prov.get('simulations')} simulations; panels of "
         f"{prov['config']['networks']} networks. pcnsim {prov.get('pcnsim_version')}, commit {prov.get('git_commit')}, "
         f"{prov.get('created')}.", "",
         f"Command: `{command}`" if command else "", "",

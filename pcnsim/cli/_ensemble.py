@@ -19,7 +19,8 @@ def _command(args: argparse.Namespace, mode: str) -> str:
     for flag in ("quick",):
         if getattr(args, flag):
             parts.append(f"--{flag}")
-    for flag in ("population", "generations", "ppc", "networks", "seed", "screen", "scheduler", "trajectories"):
+    for flag in ("population", "generations", "ppc", "networks", "seed", "screen", "scheduler", "trajectories",
+                 "method"):
         v = getattr(args, flag, None)
         if v is not None:
             parts.append(f"--{flag} {v}")
@@ -54,7 +55,7 @@ def main_ensemble(args: argparse.Namespace) -> int:
     config = EnsembleConfig(population=_pick(args, "population", FULL["population"]),
                             generations=_pick(args, "generations", FULL["generations"]),
                             networks=args.networks or (QUICK["networks"] if args.quick else PANEL_NETWORKS),
-                            seed=args.seed, fixed=tuple(sorted(set(fixed))))
+                            seed=args.seed, fixed=tuple(sorted(set(fixed))), method=args.method or "distance")
     print(f"pcnsim calibrate --ensemble: {len(config.free)} parameters from their priors, {len(config.fixed)} fixed; "
           f"{config.population} particles per generation, at most {config.generations} generations, panels of "
           f"{config.networks} networks; folder {out}", file=sys.stderr)

@@ -58,6 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--ppc", type=int_range(0, 100_000), default=None,
                    help="posterior draws rerun with fresh seeds for the predictive checks (default 50; --quick: 4)")
     g.add_argument("--seed", type=int_range(0, 2**32 - 1), default=1, help="seed of the sampler (default 1)")
+    g.add_argument("--method", choices=("distance", "exact"), default=None,
+                   help="distance (default): ABC-SMC on the targets' standardised distance; exact: stochastic "
+                        "acceptor, the exact posterior under the observation error (many more simulations)")
     g.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask cluster instead of local workers")
     g.add_argument("--screen", metavar="DIR",
                    help="a screening folder (--screening): priors that matter for no outcome stay at their defaults")
@@ -102,7 +105,7 @@ def main(args: argparse.Namespace) -> int:
         from pcnsim.cli._ensemble import main_screening
 
         return main_screening(args)
-    for flag in ("population", "generations", "ppc", "scheduler", "screen", "fix", "trajectories"):
+    for flag in ("population", "generations", "ppc", "scheduler", "screen", "fix", "trajectories", "method"):
         if getattr(args, flag) not in (None, False):
             raise PCNSimInputError(f"--{flag} goes with --ensemble or --screening", field=f"--{flag}")
     return main_point(args)
