@@ -24,6 +24,7 @@ QUICK = {"replicates": 4, "fit_replicates": 1, "max_evals": 4, "networks": 8}
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         COMMAND, help="fit the free parameters to the published targets T1-T5 and report",
+        usage="pcnsim calibrate [--check | --ensemble | --screening] [options]",
         description="Fit the parameters no source pins down (intention, leaving and recruitment rates) to "
                     "the calibration targets T1-T7 (docs/evidence.md), then report, per target, the "
                     "published value, the model's median and 90%% interval over replicates, and whether it "

@@ -21,6 +21,7 @@ ORDER = 20
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         COMMAND, help="compare scenarios with replicates and common random numbers",
+        usage="pcnsim compare SCENARIO... [--replicates N | --ensemble FILE] [options]",
         description="Run each scenario --replicates times with common random numbers and compare them with the "
                     "first: medians and 90% intervals, paired differences, cost per extra retained FTE-year. "
                     "Writes runs.csv, summary.csv, differences.csv, cost_effectiveness.csv, weekly_bands.csv, "
