@@ -1,4 +1,4 @@
-"""Calibration to an ensemble: ABC-SMC (:mod:`pyabc`) against targets T1-T7, with their tolerances as the
+"""Calibration to an ensemble: ABC-SMC (``pyabc``) against targets T1-T7, with their tolerances as the
 observation error.
 
 Method
@@ -10,11 +10,13 @@ Parameters
     accepted particle gets an independent prior draw of them (seeded).
 Observation error
     A target's tolerance ``[lo, hi]`` is read as a 95% interval of a normal observation error around the
-    published value (a band: around its centre), so its SD is ``(hi - lo) / 2 / 1.96``. ABC-SMC with a
-    stochastic acceptor and a temperature schedule (:class:`pyabc.StochasticAcceptor`,
-    :class:`pyabc.Temperature`, :class:`pyabc.IndependentNormalKernel`) then samples the exact posterior under
-    that error at its last generation (temperature 1; Wilkinson 2013), not an approximation whose quality
-    depends on a tolerance epsilon.
+    published value (a band: around its centre), so its SD is ``(hi - lo) / 2 / 1.96``. The default method
+    (``distance``) runs ABC-SMC on the targets' distance in those SDs (``pyabc.PNormDistance`` with fixed
+    weights), each generation's threshold the median of the last (``pyabc.QuantileEpsilon``), down to
+    :func:`min_distance` (on average every target within its tolerance). ``exact`` uses a stochastic acceptor
+    and a temperature schedule (``pyabc.StochasticAcceptor``, ``pyabc.Temperature``,
+    ``pyabc.IndependentNormalKernel``), which samples the exact posterior under that error at its last
+    generation (temperature 1; Wilkinson 2013), for many more simulations.
 Simulation
     One particle is one replicate (:func:`pcnsim.calibration.simulate`: a panel of ``networks`` default
     networks, plus the T1 condition's run). Its seed is derived from the parameter values, so a particle
@@ -24,8 +26,8 @@ Resuming
     killed part-way is continued by the same command: the finished generations are kept, the one in flight
     is drawn again.
 Where
-    The local machine (``workers`` processes, :class:`pyabc.sampler.MulticoreEvalParallelSampler`) or a Dask
-    cluster (``scheduler``, :class:`pyabc.sampler.DaskDistributedSampler`, through the same connection the
+    The local machine (``workers`` processes, ``pyabc.sampler.MulticoreEvalParallelSampler``) or a Dask
+    cluster (``scheduler``, ``pyabc.sampler.DaskDistributedSampler``, through the same connection the
     sweeps use, :class:`pcnsim.sweep.DaskExecutor`).
 """
 
@@ -91,7 +93,7 @@ class EnsembleConfig:
         Parameters with a prior that stay at their defaults.
     method : str
         ``distance`` (default): ABC-SMC on the distance of the targets scaled by their observation SDs, the
-        threshold falling generation by generation (median of the last) down to :data:`MIN_DISTANCE`;
+        threshold falling generation by generation (median of the last) down to :func:`min_distance`;
         ``exact``: the stochastic acceptor, which samples the exact posterior under the observation error at
         temperature 1 but needs many more simulations.
     """
@@ -167,7 +169,7 @@ class TargetModel:
 
 
 def pyabc_prior(names: Sequence[str]) -> Any:
-    """The priors of ``names`` as a :class:`pyabc.Distribution`."""
+    """The priors of ``names`` as a ``pyabc.Distribution``."""
     import pyabc
 
     rvs = {}
