@@ -182,6 +182,12 @@ class Params(BaseModel):
     warm_leaver_rate: float = P(0.14, 0.02, 0.4, "per year", "T3 + assumption", "Leaving rate that sets the tenure of the staff a warm start begins with (tenures drawn as under a constant rate, truncated at the time since the role became reimbursable; 0.14 is inside T3's band of 10-20%).", group="warm start")
     warm_burn_in_weeks: int = P(104, 0, 520, "weeks", "assumption", "Weeks of contact and wellbeing, without turnover, in which a warm start's ties, belonging and burnout settle before week 0 (ties fade with a time constant of about 50 weeks at tie_decay 0.02).", group="warm start")
 
+    # --- economics (costs and discounting; they do not change the simulation) ------------------------
+    discount_rate: float = P(0.035, 0.0, 0.15, "per year", "E37", "Discount rate of costs and outcomes (NICE reference case: 3.5% a year).", group="economics")
+    recruit_cost_per_hire: float = P(3000.0, 0.0, 30000.0, "GBP per hire, 2023/24 prices", "assumption", "Cost of recruiting an ARRS replacement: advertising, shortlisting and interviews (manager and clinician time), pre-employment checks.", group="economics")
+    induction_cost_per_hire: float = P(2000.0, 0.0, 20000.0, "GBP per hire, 2023/24 prices", "E27 + assumption", "Cost of inducting an ARRS starter: induction programme and the time of the colleagues who induct them (E27: starters were 'retrofitted'; the size is an assumption).", group="economics")
+    vacancy_cover_share: float = P(0.25, 0.0, 1.0, "share of a post's cost", "assumption", "Share of a vacant post's employment cost spent on covering its work (locum, bank or overtime); the work not covered is lost and shows in FTE-years in post.", group="economics")
+
     # ------------------------------------------------------------------------------------------------
     @model_validator(mode="after")
     def _check_order(self) -> Params:
@@ -394,4 +400,180 @@ def param_markdown() -> str:
             b = f"{_fmt(r.lower)} to {_fmt(r.upper)}" if _fmt(r.lower) else ""
             lines.append(f"| `{r.name}` | {_fmt(r.default)} | {r.unit} | {b} | {r.source} | {r.description} |")
         lines.append("")
+    return "\n".join(lines) + "\n" + prior_markdown()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Priors: what we do not know, as distributions (issue 18; docs/ensemble.md)
+# ----------------------------------------------------------------------------------------------------------
+#: Distributions a prior may take: ``uniform`` on [lo, hi]; ``loguniform`` on [lo, hi] (uniform in the
+#: logarithm: for a rate known only to its order of magnitude); ``truncnorm``: normal (``mean``, ``sd``)
+#: truncated to [lo, hi] (where a source gives a point and an interval).
+PRIOR_KINDS: tuple[str, ...] = ("uniform", "loguniform", "truncnorm")
+
+
+class Prior(BaseModel):
+    """The prior of one parameter: a distribution on closed bounds within the parameter's own, and why.
+
+    Attributes
+    ----------
+    kind : str
+        One of :data:`PRIOR_KINDS`.
+    lo, hi : float
+        Support of the prior (within the parameter's bounds; the default lies inside).
+    mean, sd : float, optional
+        Of the normal before truncation (``truncnorm`` only).
+    reason : str
+        One sentence: why this distribution and these bounds (evidence row, or "assumption").
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    kind: str
+    lo: float
+    hi: float
+    reason: str
+    mean: float | None = None
+    sd: float | None = None
+
+    def dist(self) -> Any:
+        """The prior as a frozen :mod:`scipy.stats` distribution."""
+        from scipy import stats
+
+        if self.kind == "uniform":
+            return stats.uniform(self.lo, self.hi - self.lo)
+        if self.kind == "loguniform":
+            return stats.loguniform(self.lo, self.hi)
+        a, b = (self.lo - self.mean) / self.sd, (self.hi - self.mean) / self.sd
+        return stats.truncnorm(a, b, loc=self.mean, scale=self.sd)
+
+    def describe(self) -> str:
+        """The prior in words: ``uniform 0.02 to 0.2``, ``normal(1.6, 0.1) on 1.3 to 1.9``."""
+        if self.kind == "truncnorm":
+            return f"normal({self.mean:.4g}, {self.sd:.4g}) on {self.lo:.4g} to {self.hi:.4g}"
+        return f"{self.kind} {self.lo:.4g} to {self.hi:.4g}"
+
+
+def _u(lo: float, hi: float, reason: str) -> Prior:
+    return Prior(kind="uniform", lo=lo, hi=hi, reason=reason)
+
+
+#: Prior of every parameter that is calibrated, or an assumption, and that moves a target or an intervention
+#: effect. Group ``calibrated``: the targets T1-T7 condition them (``pcnsim calibrate --ensemble``); the rest
+#: are assumptions that the targets inform little, carried into every comparison. Economics parameters do not
+#: enter the simulation (posterior = prior). Parameters without a prior are fixed at their defaults:
+#: :func:`fixed_parameters` lists them.
+PRIORS: dict[str, Prior] = {
+    # -- calibrated (targets T1-T7) --
+    "fill_rate": _u(0.02, 0.2, "T4, T5: weekly fill chance of 2% to 20% (a vacancy open 5 to 50 weeks on average), wide around the point fit."),
+    "fill_rate_trend": _u(-0.1, 0.3, "E4 (direction) + T4, T5: from networks recruiting 10% a year worse to 30% a year better as they learn and supply grows."),
+    "salary_to_cap": _u(0.7, 1.0, "E8, E10: claims are at or below the reimbursable maximum; below 70% of it no role was advertised."),
+    "vaccination_recruit_factor": _u(0.05, 1.0, "E24 (direction): recruitment slowed while networks vaccinated, from barely at all to almost wholly; T4a conditions it."),
+    "intention_intercept": _u(-6.0, -2.0, "T1, T3, T6: baseline log-odds from 0.25% to 12% intending, for staff with nothing wrong."),
+    "w_supervision": _u(0.0, 4.0, "E11, E16 (direction); T1 conditions the size: up to an odds ratio of 55 for no supervision or support at all."),
+    "leave_if_intending": _u(0.05, 0.6, "E13: about 20% of intenders leave in a year; wide because intention in the model is a state, not a survey answer."),
+    "leave_if_not_intending": _u(0.0, 0.03, "E13: about 4% of the rest leave, most of them (in the model) through a later intention or a lever-free exit."),
+    "fixed_term_end_rate": _u(0.0, 0.06, "E35: a quarter of link workers were on fixed terms; up to 6% of posts a year ending; T7a conditions it."),
+    "core_intention_offset": _u(-1.0, 2.5, "T7b: core staff's intention against ARRS staff's, from lower to much higher."),
+    "propensity_renewal": Prior(kind="loguniform", lo=0.001, hi=0.03, reason="T2: a personal circumstance renewed every 8 months to 20 years; known to its order of magnitude only."),
+    # -- assumptions and effect sizes that move intervention effects --
+    "isolation_or_per_sd": Prior(kind="truncnorm", mean=1.6, sd=0.1, lo=1.3, hi=1.9, reason="E15: odds ratio 1.6 per SD (95% CI 1.4 to 1.8, so SD 0.1)."),
+    "discrepancy_or_per_30": Prior(kind="truncnorm", mean=4.86, sd=1.5, lo=1.5, hi=9.0, reason="E12: odds ratio 4.86 per 30 points; its interval is not in the evidence table, so the SD is an assumption."),
+    "w_burnout": _u(0.5, 3.0, "E16 (direction) + assumption (size): an odds ratio of 1.6 to 20 from no burnout to full."),
+    "w_contagion": _u(0.0, 3.0, "E23 (direction) + assumption (size): from no contagion to a strong one."),
+    "w_flexibility": _u(0.0, 1.0, "E20 (direction: small, beneficial) + assumption (size)."),
+    "w_pay": _u(0.0, 6.0, "E26 (direction) + assumption (size): a 10% pay gap raises the log-odds by 0 to 0.6."),
+    "pay_gap_recruit": _u(0.0, 6.0, "E26 (direction) + assumption (size): a 10% pay gap cuts the fill chance by 0% to 45%."),
+    "tie_gain": _u(0.05, 0.3, "assumption: a tie grows to half strength in 2 to 14 encounters."),
+    "tie_decay": _u(0.005, 0.05, "assumption: an unused tie halves in 14 to 140 weeks."),
+    "contacts_per_day": _u(0.5, 3.0, "assumption: work encounters that build ties, per FTE-day on site."),
+    "homophily": _u(0.4, 0.8, "DESIGN (silos) + assumption: from mild to strong preference for one's own profession."),
+    "belonging_vision_weight": _u(0.05, 0.4, "E24, E27 (direction) + assumption (size)."),
+    "peer_tie_half": _u(0.5, 4.0, "E16 (direction) + assumption (size): same-profession ties giving half of peer support."),
+    "supervision_weight": _u(0.3, 0.9, "E16 (direction) + assumption (size): clinical supervision against peer support."),
+    "burnout_rise": _u(0.02, 0.1, "assumption: growth of burnout per week per unit of excess load."),
+    "burnout_recovery": _u(0.01, 0.06, "E16 (direction) + assumption (size)."),
+    "new_starter_discrepancy": _u(1.0, 2.5, "E27 (direction) + assumption (size): new starters 'retrofitted'."),
+    "learning_weeks": _u(13.0, 52.0, "E27 + assumption: a learning curve's time constant of a quarter to a year."),
+    "appointments_per_gp_session": _u(10.0, 18.0, "assumption: a 4-hour session of 10- to 15-minute appointments, less admin."),
+    "virtual_contact_factor": _u(0.1, 0.6, "E21 (direction) + assumption (size)."),
+    "heavy_remote_decay": _u(0.0, 0.05, "E20, E21 (direction) + assumption (size)."),
+    "belonging_explained_share": _u(0.05, 0.3, "assumption: the share of belonging's variance that working arrangements explain; the single largest unknown for interventions acting through belonging (docs/ODD.md 8)."),
+    "belonging_tie_half": _u(2.0, 10.0, "E22 (direction) + assumption (size): ties at which embeddedness is half, around settled staff's."),
+    "baseline_strain": _u(0.0, 0.3, "assumption: load above a fully staffed establishment that every job carries."),
+    "pandemic_workload": _u(1.0, 1.5, "assumption: from no extra pandemic workload to half as much again."),
+    "network_fade": _u(0.002, 0.03, "assumption: shared vision fades with a half-life of 6 months to 7 years."),
+    "supervision_priority": _u(0.0, 2.0, "E11 (direction): GP time shared among roles from all alike (0) to strongly by need (2)."),
+    "vacancy_pressure": _u(0.2, 1.0, "E25 (direction) + assumption: from a fifth to all of a vacant post's work falling on those in post."),
+    "work_ramp_weeks": _u(8.0, 52.0, "assumption: the work of newly planned posts arrives over two months to a year."),
+    "deprivation_need": _u(0.05, 0.3, "E38: about 10% more need-adjusted patients per GP in the most deprived areas, up to a third more resources needed in one borough."),
+    "london_premium": _u(0.05, 0.25, "E39: the NHS's high-cost area supplements, 5% (fringe) to 20% (inner London), widened a little."),
+    # -- economics (not in the simulation) --
+    "recruit_cost_per_hire": _u(1000.0, 6000.0, "assumption: no NHS figure for primary care; a few days of manager and clinician time plus advertising and checks."),
+    "induction_cost_per_hire": _u(500.0, 5000.0, "E27 + assumption: a week's induction to a month of a colleague's part time."),
+    "vacancy_cover_share": _u(0.0, 0.5, "assumption: most ARRS vacancies go uncovered; some work is picked up by locums or overtime."),
+}
+#: The priors the targets condition (the rest are propagated: their posterior stays close to the prior).
+CALIBRATED_PRIORS: tuple[str, ...] = tuple(
+    n for n in PRIORS if "calibrated" in str(Params.model_fields[n].json_schema_extra.get("source", "")))
+#: The economics priors: they do not enter the simulation, so calibration draws them from the prior.
+ECONOMIC_PRIORS: tuple[str, ...] = tuple(n for n in PRIORS if Params.model_fields[n].json_schema_extra.get("group") == "economics")
+
+
+def _check_priors() -> None:
+    """Every prior names a numeric parameter, lies within its bounds and holds its default (run at import)."""
+    for name, pr in PRIORS.items():
+        if name not in Params.model_fields or kind(name) != "float":
+            raise ValueError(f"prior {name!r}: not a float parameter")
+        if pr.kind not in PRIOR_KINDS:
+            raise ValueError(f"prior {name!r}: kind {pr.kind!r} is not one of {PRIOR_KINDS}")
+        lo, hi = bounds(name)
+        if not (lo <= pr.lo < pr.hi <= hi):
+            raise ValueError(f"prior {name!r}: support {pr.lo}-{pr.hi} outside the parameter's bounds {lo}-{hi}")
+        if pr.kind == "loguniform" and pr.lo <= 0:
+            raise ValueError(f"prior {name!r}: a log-uniform prior needs lo > 0")
+        if (pr.kind == "truncnorm") != (pr.mean is not None and pr.sd is not None and pr.sd > 0):
+            raise ValueError(f"prior {name!r}: mean and a positive sd go with truncnorm, and only with it")
+        if not pr.lo <= Params.model_fields[name].default <= pr.hi:
+            raise ValueError(f"prior {name!r}: the default {Params.model_fields[name].default} lies outside it")
+
+
+_check_priors()
+
+
+def fixed_parameters() -> list[str]:
+    """Parameters that are calibrated or assumptions but carry no prior: fixed at their defaults in the
+    ensemble (evidence-based figures, dates, scales the model measures, and assumptions the Morris screening
+    showed to matter little; docs/ensemble.md)."""
+    out = []
+    for name, f in Params.model_fields.items():
+        src = str((f.json_schema_extra or {}).get("source", ""))
+        if name not in PRIORS and kind(name) in ("float", "int") and ("assumption" in src or "calibrated" in src):
+            out.append(name)
+    return out
+
+
+def prior_table() -> pd.DataFrame:
+    """Every prior as a row: name, group, default, unit, distribution, bounds, mean, SD and reason."""
+    rows = []
+    for name, pr in PRIORS.items():
+        f = Params.model_fields[name]
+        extra = f.json_schema_extra or {}
+        rows.append({"name": name, "group": extra.get("group", ""), "default": f.default,
+                     "unit": extra.get("unit", ""), "prior": pr.describe(), "kind": pr.kind, "lo": pr.lo, "hi": pr.hi,
+                     "mean": pr.mean, "sd": pr.sd, "calibrated": name in CALIBRATED_PRIORS, "reason": pr.reason})
+    return pd.DataFrame(rows)
+
+
+def prior_markdown() -> str:
+    """The priors and the fixed parameters as Markdown (appended to docs/parameters.md)."""
+    lines = ["## Priors", "",
+             "The ensemble (`pcnsim calibrate --ensemble`, docs/ensemble.md) draws these parameters from their",
+             "priors; *calibrated* ones are conditioned on targets T1-T7, the others are carried into every",
+             "comparison as they are. Generated from `PRIORS` in `pcnsim/params.py`.", "",
+             "| name | default | prior | conditioned by targets | reason |", "|---|---|---|---|---|"]
+    for r in prior_table().itertuples():
+        lines.append(f"| `{r.name}` | {_fmt(r.default)} | {r.prior} | {'yes' if r.calibrated else 'no'} | {r.reason} |")
+    lines += ["", "Assumptions and calibrated parameters without a prior, fixed at their defaults in the ensemble: "
+              + ", ".join(f"`{n}`" for n in fixed_parameters()) + ".", ""]
     return "\n".join(lines)

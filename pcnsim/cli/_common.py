@@ -28,6 +28,21 @@ def int_range(lo: int, hi: int | None = None):  # noqa: ANN201
     return parse
 
 
+def float_range(lo: float, hi: float):  # noqa: ANN201
+    """argparse type: a finite number in [lo, hi]; the message names the allowed range."""
+
+    def parse(text: str) -> float:
+        try:
+            v = float(text) if len(text) <= 30 else float("nan")
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{excerpt(text)} is not a number") from None
+        if not (lo <= v <= hi):  # also refuses NaN
+            raise argparse.ArgumentTypeError(f"{excerpt(text)} is out of range: allowed from {lo:g} to {hi:g}")
+        return v
+
+    return parse
+
+
 MAX_SET_VALUE = 10_000  # characters of a --set value
 
 

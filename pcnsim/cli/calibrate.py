@@ -24,6 +24,7 @@ QUICK = {"replicates": 4, "fit_replicates": 1, "max_evals": 4, "networks": 8}
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         COMMAND, help="fit the free parameters to the published targets T1-T7 and report",
+        usage="pcnsim calibrate [--check | --ensemble | --screening] [options]",
         description="Fit the parameters no source pins down (intention, leaving and recruitment rates) to "
                     "the calibration targets T1-T7 (docs/evidence.md), then report, per target, the "
                     "published value, the model's median and 90% interval over replicates, and whether it "
@@ -33,8 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--replicates", type=int_range(2, 10_000), default=None,
                    help="replicates for the report (default 40; --quick: 4)")
     p.add_argument("--workers", type=int_range(1, 64), default=2, help="worker processes (default 2)")
-    p.add_argument("--out", default="results/calibration",
-                   help="output folder (an earlier pcnsim output folder there is replaced, anything else is refused)")
+    p.add_argument("--out", default=None,
+                   help="output folder (default results/calibration; --ensemble: results/ensemble; --screening: "
+                        "results/screening). An earlier pcnsim output folder there is replaced (the ensemble and the "
+                        "screening resume in it); anything else is refused")
     p.add_argument("--quick", action="store_true",
                    help="a fast smoke run (few replicates, small panels, few fit steps): figures are rough")
     p.add_argument("--check", action="store_true", help="no fit: report the current defaults")
@@ -46,6 +49,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--networks", type=int_range(1, 1000), default=None,
                    help="networks per replicate panel (default 40)")
     p.add_argument("--doc", metavar="FILE", help="also write the Markdown report to FILE (e.g. docs/calibration.md)")
+    g = p.add_argument_group("ensemble calibration (ABC-SMC, docs/ensemble.md)")
+    g.add_argument("--ensemble", action="store_true",
+                   help="calibrate an ensemble (ABC-SMC with pyabc) instead of a point; writes ensemble.parquet and "
+                        "ensemble.md to --out (default results/ensemble); rerun the same command to resume")
+    g.add_argument("--population", type=int_range(2, 100_000), default=None,
+                   help="accepted parameter sets per generation (default 200; --quick: 8)")
+    g.add_argument("--generations", type=int_range(1, 100), default=None, help="most generations (default 10; --quick: 2)")
+    g.add_argument("--ppc", type=int_range(0, 100_000), default=None,
+                   help="posterior draws rerun with fresh seeds for the predictive checks (default 50; --quick: 4)")
+    g.add_argument("--seed", type=int_range(0, 2**32 - 1), default=1, help="seed of the sampler (default 1)")
+    g.add_argument("--method", choices=("distance", "exact"), default=None,
+                   help="distance (default): ABC-SMC on the targets' standardised distance; exact: stochastic "
+                        "acceptor, the exact posterior under the observation error (many more simulations)")
+    g.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask cluster instead of local workers")
+    g.add_argument("--screen", metavar="DIR",
+                   help="a screening folder (--screening): priors that matter for no outcome stay at their defaults")
+    g.add_argument("--fix", action="append", metavar="NAME", help="keep this prior's parameter at its default (repeatable)")
+    g.add_argument("--screening", action="store_true",
+                   help="run the Morris screening of the priors (two sweeps, baseline and package) into --out "
+                        "(default results/screening); resumable")
+    g.add_argument("--trajectories", type=int_range(2, 1000), default=None,
+                   help="Morris trajectories of the screening (default 8; --quick: 2)")
     p.set_defaults(func=main)
 
 
@@ -67,12 +92,35 @@ def _command_line(args: argparse.Namespace) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run the point fit (default), the ensemble calibration (``--ensemble``) or the screening (``--screening``)."""
+    from pcnsim.errors import PCNSimInputError
+
+    if args.ensemble and args.screening:
+        raise PCNSimInputError("--ensemble and --screening are two steps: run --screening first, then --ensemble "
+                               "--screen DIR", field="--screening")
+    if args.ensemble:
+        from pcnsim.cli._ensemble import main_ensemble
+
+        return main_ensemble(args)
+    if args.screening:
+        from pcnsim.cli._ensemble import main_screening
+
+        return main_screening(args)
+    for flag in ("population", "generations", "ppc", "scheduler", "screen", "fix", "trajectories", "method"):
+        if getattr(args, flag) not in (None, False):
+            raise PCNSimInputError(f"--{flag} goes with --ensemble or --screening", field=f"--{flag}")
+    return main_point(args)
+
+
+def main_point(args: argparse.Namespace) -> int:
+    """The point fit (Nelder-Mead) and its report."""
     from tqdm.auto import tqdm
 
     from pcnsim import calibration as cal
     from pcnsim.errors import PCNSimInputError
     from pcnsim.output import atomic_dir, check_out
 
+    args.out = args.out or "results/calibration"
     check_out(args.out)  # before the fit: a folder that is not pcnsim's is refused now, not after an hour
     cal.check_free_parameters()
     base = QUICK if args.quick else {"replicates": 40, "fit_replicates": 6, "max_evals": None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pcnsim.cli._common import int_range
+from pcnsim.cli._common import float_range, int_range
 
 COMMAND = "compare"
 BY = ("role", "deprivation_quintile", "london")
@@ -22,6 +22,7 @@ ORDER = 20
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         COMMAND, help="compare scenarios with replicates and common random numbers",
+        usage="pcnsim compare SCENARIO... [--replicates N | --ensemble FILE] [options]",
         description="Run each scenario --replicates times with common random numbers and compare them with the "
                     "first: medians and 90% intervals, paired differences, cost per extra retained FTE-year. "
                     "Writes runs.csv, summary.csv, differences.csv, cost_effectiveness.csv, weekly_bands.csv, "
@@ -44,10 +45,30 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also print the commissioner's figures by role, deprivation quintile or London (repeatable; "
                         "the last two need scenarios of several networks)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or report")
+    g = p.add_argument_group("over a calibrated ensemble (docs/ensemble.md)")
+    g.add_argument("--ensemble", metavar="FILE",
+                   help="an ensemble file (pcnsim calibrate --ensemble): run every scenario over posterior draws x "
+                        "seeds and write the decision analysis (default --out results/ensemble-compare; resumable)")
+    g.add_argument("--draws", type=int_range(2, 100_000), default=200, help="posterior draws (default 200)")
+    g.add_argument("--seeds", type=int_range(1, 1000), default=2, help="seeds per draw (default 2)")
+    g.add_argument("--wtp", type=float_range(0, 10_000_000), default=50_000.0,
+                   help="reference willingness to pay per retained ARRS FTE-year, GBP (default 50000)")
+    g.add_argument("--perspective", choices=("nhs", "network"), default="nhs",
+                   help="whose costs count in the net benefit (default nhs: the network's and the national budget's)")
+    g.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask cluster instead of local workers")
     p.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
+    """Compare scenarios over replicates, or over a calibrated ensemble (``--ensemble``)."""
+    if args.ensemble:
+        from pcnsim.cli._ensemble import main_compare
+
+        return main_compare(args)
+    from pcnsim.errors import PCNSimInputError
+
+    if args.scheduler:
+        raise PCNSimInputError("--scheduler goes with --ensemble", field="--scheduler")
     from pcnsim.experiments import compare, load_scenarios
     from pcnsim.output import check_out
 

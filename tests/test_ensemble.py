@@ -1,0 +1,158 @@
+"""Priors and the ensemble calibration (a few-particle ABC-SMC run, resumed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pcnsim import params as P
+from pcnsim.calibration.ensemble import (
+    EnsembleConfig,
+    calibrate_ensemble,
+    load_ensemble,
+    observation_sd,
+    observed,
+    particle_seed,
+    prior_ensemble,
+    pyabc_prior,
+    write_ensemble,
+)
+from pcnsim.calibration.targets import TARGET_BY_ID, TARGET_IDS
+from pcnsim.errors import PCNSimInputError
+
+
+def test_every_prior_lies_within_its_parameter_and_holds_the_default():
+    for name, pr in P.PRIORS.items():
+        lo, hi = P.bounds(name)
+        assert lo <= pr.lo < pr.hi <= hi, name
+        d = pr.dist()
+        assert d.cdf(pr.lo) == pytest.approx(0.0, abs=1e-12) and d.cdf(pr.hi) == pytest.approx(1.0), name
+        assert pr.reason.strip(), name
+    assert set(P.CALIBRATED_PRIORS) >= {"fill_rate", "intention_intercept", "leave_if_intending"}
+    assert set(P.ECONOMIC_PRIORS) == {"recruit_cost_per_hire", "induction_cost_per_hire", "vacancy_cover_share"}
+    assert not set(P.fixed_parameters()) & set(P.PRIORS)
+
+
+def test_a_bad_prior_is_refused(monkeypatch):
+    bad = dict(P.PRIORS)
+    bad["fill_rate"] = P.Prior(kind="uniform", lo=0.5, hi=2.0, reason="x")  # beyond the bounds, misses the default
+    monkeypatch.setattr(P, "PRIORS", bad)
+    with pytest.raises(ValueError, match="fill_rate"):
+        P._check_priors()
+    bad["fill_rate"] = P.Prior(kind="truncnorm", lo=0.01, hi=0.2, reason="x")  # truncnorm without mean, sd
+    with pytest.raises(ValueError, match="mean and a positive sd"):
+        P._check_priors()
+
+
+def test_priors_are_in_the_generated_parameter_docs():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "parameters.md").read_text()
+    assert P.prior_markdown() in text
+
+
+def test_pyabc_prior_matches_scipy():
+    import pyabc
+
+    names = ["fill_rate", "propensity_renewal", "isolation_or_per_sd"]
+    prior = pyabc_prior(names)
+    x = pyabc.Parameter({"fill_rate": 0.1, "propensity_renewal": 0.005, "isolation_or_per_sd": 1.6})
+    expect = np.prod([P.PRIORS[n].dist().pdf(x[n]) for n in names])
+    assert prior.pdf(x) == pytest.approx(expect, rel=1e-9)
+
+
+def test_observation_error_is_the_tolerance_as_a_95_interval():
+    for i in TARGET_IDS:
+        t = TARGET_BY_ID[i]
+        assert 1.96 * observation_sd(i) == pytest.approx((t.hi - t.lo) / 2)
+        assert t.lo <= observed()[i] <= t.hi
+
+
+def test_particle_seed_is_a_function_of_the_values():
+    a = particle_seed({"x": 0.1, "y": 2.0})
+    assert a == particle_seed({"y": 2.0, "x": 0.1})
+    assert a != particle_seed({"x": 0.1000001, "y": 2.0})
+
+
+def test_config_is_validated():
+    with pytest.raises(PCNSimInputError, match="population"):
+        EnsembleConfig(population=1)
+    with pytest.raises(PCNSimInputError, match="no prior"):
+        EnsembleConfig(fixed=("n_practices",))
+    c = EnsembleConfig(fixed=("tie_gain",))
+    assert "tie_gain" not in c.free and "recruit_cost_per_hire" not in c.free
+    assert EnsembleConfig(generations=3).hash() == EnsembleConfig(generations=5).hash()  # may be raised on resume
+
+
+def test_draws_follow_the_weights():
+    ens = prior_ensemble(4, seed=1)
+    ens.frame["weight"] = [0.0, 0.0, 0.75, 0.25]
+    d = ens.draws(8, seed=3)
+    assert sorted(d["particle"].value_counts().items()) == [(2, 6), (3, 2)]
+    pd.testing.assert_frame_equal(d, ens.draws(8, seed=3))
+
+
+@pytest.mark.slow
+def test_a_tiny_abc_run_resumes(tmp_path):
+    out = tmp_path / "abc"
+    cfg = dict(population=4, networks=1, seed=5, fixed=tuple(n for n in P.PRIORS if n not in
+                                                            ("fill_rate", "intention_intercept")))
+    first = calibrate_ensemble(out, EnsembleConfig(generations=1, **cfg), workers=1, progress=False)
+    assert len(first.ensemble) == 4 and len(first.generations) == 1
+    assert set(first.provenance["free"]) == {"fill_rate", "intention_intercept"}
+    # the same command with more generations continues the stored run: generation 0 is kept as it was
+    second = calibrate_ensemble(out, EnsembleConfig(generations=2, **cfg), workers=1, progress=False)
+    assert len(second.generations) >= 1
+    assert second.generations["samples"].iloc[0] == first.generations["samples"].iloc[0]
+    ens = second.ensemble
+    assert ens["weight"].sum() == pytest.approx(1.0)
+    for n in ("fill_rate", "intention_intercept"):
+        assert (ens[n] >= P.PRIORS[n].lo).all() and (ens[n] <= P.PRIORS[n].hi).all()
+    assert (ens["tie_gain"] == P.Params().tie_gain).all()  # fixed at the default
+    write_ensemble(out / "ensemble.parquet", second)
+    back = load_ensemble(out / "ensemble.parquet")
+    assert back.provenance["config"]["population"] == 4 and "git_commit" in back.provenance
+    assert len(back.frame) == 4
+    with pytest.raises(PCNSimInputError, match="another ensemble calibration"):
+        calibrate_ensemble(out, EnsembleConfig(generations=2, **{**cfg, "seed": 6}), workers=1, progress=False)
+
+
+def test_ensemble_commands_refuse_bad_input_and_write_nothing(tmp_path, capsys):
+    from pcnsim.cli import main
+
+    out = tmp_path / "e"
+    assert main(["calibrate", "--ensemble", "--fix", "not_a_parameter", "--out", str(out)]) == 2
+    assert "not_a_parameter" in capsys.readouterr().err
+    assert main(["calibrate", "--ensemble", "--check", "--out", str(out)]) == 2
+    assert main(["calibrate", "--population", "10", "--out", str(out)]) == 2  # an ensemble flag without --ensemble
+    assert main(["calibrate", "--ensemble", "--screening", "--out", str(out)]) == 2
+    assert main(["calibrate", "--ensemble", "--screen", str(tmp_path / "none"), "--out", str(out)]) == 2
+    with pytest.raises(SystemExit) as e:
+        main(["calibrate", "--ensemble", "--population", "1"])
+    assert e.value.code == 2
+    assert not out.exists()
+
+
+def test_the_screening_design_spans_the_priors():
+    from pcnsim.screening import screened_names, spec_dict
+    from pcnsim.sweep import SweepSpec
+
+    spec = SweepSpec.from_dict(spec_dict("baseline", trajectories=2, replicates=1, weeks=10))
+    assert [p.name for p in spec.params] == screened_names()
+    assert not set(screened_names()) & set(P.ECONOMIC_PRIORS)
+    for p in spec.params:
+        assert (p.lo, p.hi) == (P.PRIORS[p.name].lo, P.PRIORS[p.name].hi)
+    assert spec.n_points == 2 * (len(screened_names()) + 1)
+    with pytest.raises(PCNSimInputError):
+        spec_dict("neither")
+
+
+def test_methods():
+    from pcnsim.calibration.ensemble import METHODS, min_distance
+
+    assert METHODS == ("distance", "exact")
+    assert EnsembleConfig(method="exact").hash() != EnsembleConfig().hash()
+    with pytest.raises(PCNSimInputError, match="method"):
+        EnsembleConfig(method="rejection")
+    assert min_distance() == pytest.approx(1.96 * np.sqrt(len(TARGET_IDS)))
