@@ -90,6 +90,16 @@ def cited_ids(text: str) -> list[str]:
     return list(seen)
 
 
+def check_source(source: str, field: str, where: str) -> None:
+    """Refuse a data file's ``source`` text that cites an id not in the evidence table, or cites none and does
+    not say *assumption* (:class:`~pcnsim.errors.PCNSimInputError` naming ``field``)."""
+    rows = table()
+    ids = cited_ids(source)
+    if any(i not in rows for i in ids) or (not ids and "assumption" not in source):
+        raise PCNSimInputError(f"{where}: {field} = {source!r} cites no row of the evidence table "
+                               f"(rows: {', '.join(rows)}) and is not 'assumption'", field=field)
+
+
 def describe(source: str) -> str:
     """A parameter's source expanded: each cited row's id, figure and reference, then what else the source
     says (*assumption*, *calibrated*, *measured*)."""

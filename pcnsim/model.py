@@ -216,6 +216,7 @@ class PCNModel(mesa.Model):
         self.arrs_work = np.zeros(self.n_networks * N_ROLES)
         # need per staff member relative to a network with no deprived population (E38)
         self.need_factor = 1.0 + p.deprivation_need * pop.net_deprivation.astype(np.float64)
+        self._team_need = np.repeat(self.need_factor, N_ROLES)  # the same per team (network x role, flat)
         self._burn_in_plan = np.zeros((self.n_networks, N_ROLES))  # the posts the burn-in's teams work to
         if workforce is not None:
             self._warm_start(workforce)
@@ -421,7 +422,7 @@ class PCNModel(mesa.Model):
         cov = sup.share_supervision(demand.reshape(self.n_networks, N_ROLES), need_per_fte,
                                     p.supervision_priority, capacity)
         team_load = wl.team_load(in_post, self._team_work(), p.vacancy_pressure,
-                                 np.repeat(self.need_factor, N_ROLES), p.max_load)
+                                 self._team_need, p.max_load)
         gap = self._pay.gap
         if renew:  # personal propensities and affiliations drawn anew (not during the burn-in)
             prop, aff = s.propensity[ids], s.affiliation[ids]
@@ -530,7 +531,26 @@ class PCNModel(mesa.Model):
     def cost_per_fte(self, lev: Levers | None = None) -> np.ndarray:
         """Cost per FTE-year claimed against the allocation (network x role), GBP: the offered pay up to the
         reimbursable maximum (raised by any uplift), without what a funded uplift pays from outside."""
-        return self.caps()[None, :] * self.pay(lev).claimed
+        pay = self._pay if lev is not None and lev is self.levers else self.pay(lev)  # this week's: already known
+        return self.caps()[None, :] * pay.claimed
+
+    def add_arrs_staff(self, net: np.ndarray, role: np.ndarray, fte: np.ndarray, *, stream: Any,
+                       hire_week: int | np.ndarray, belonging: float, discrepancy_factor: float) -> np.ndarray:
+        """Add ARRS staff (rows of the staff arrays; their agents are added by the caller) in networks ``net``
+        and roles ``role``: sessions split across ``practices_per_staff`` practices from a first one drawn
+        from ``stream``, personal traits from each network's ``person`` stream, and job discrepancy
+        ``discrepancy_factor`` x the role's baseline x (1 - the network's role clarity). Returns their ids."""
+        p, R = self.params, self.roles
+        n_prac = self.net_n_prac[net]
+        first = stream.integers(net, n_prac)
+        prop, aff = lv.draw_personal(self.streams["person"], net)
+        return self.staff.add(
+            len(net), network=net, role=role, fte=fte, split_first=first,
+            split_n=np.minimum(p.practices_per_staff, n_prac), has_base=p.has_base,
+            practice=self.net_first[net] + first, hire_week=hire_week, belonging=belonging,
+            propensity=prop, affiliation=aff,
+            discrepancy=np.minimum(1.0, discrepancy_factor * R.discrepancy[role] * (1 - self.clarity[net])),
+        )
 
     def _recruit(self, lev: Levers) -> np.ndarray:
         p, s, R = self.params, self.staff, self.roles
@@ -552,16 +572,8 @@ class PCNModel(mesa.Model):
         u, fte = rec.hires(draw, np.arange(vac.size) // N_ROLES, posts.ravel(), np.broadcast_to(q, vac.shape).ravel(),
                            vac.ravel(), post.ravel(), p.min_post_fte)
         new_net, new_role = u // N_ROLES, u % N_ROLES
-        n_prac = self.net_n_prac[new_net]
-        first = draw.integers(new_net, n_prac)
-        prop, aff = lv.draw_personal(self.streams["person"], new_net)
-        arrs_ids = s.add(
-            len(u), network=new_net, role=new_role, fte=fte, split_first=first,
-            split_n=np.minimum(p.practices_per_staff, n_prac), has_base=p.has_base,
-            practice=self.net_first[new_net] + first, hire_week=self.week,
-            belonging=p.new_starter_belonging, propensity=prop, affiliation=aff,
-            discrepancy=np.minimum(1.0, p.new_starter_discrepancy * R.discrepancy[new_role] * (1 - self.clarity[new_net])),
-        )
+        arrs_ids = self.add_arrs_staff(new_net, new_role, fte, stream=draw, hire_week=self.week,
+                                       belonging=p.new_starter_belonging, discrepancy_factor=p.new_starter_discrepancy)
         # core: practice x {GP, nurse} units
         cvac = self.core_est - chave
         self._vacancies_fte += float(np.maximum(cvac, 0).sum())

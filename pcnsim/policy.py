@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from pcnsim.errors import PCNSimInputError
 from pcnsim.roles import ROLE_INDEX, ROLE_KEYS, RoleArrays
 from pcnsim.schema import Date, Number, StrictModel, Text, Whole, fail, loads_toml, validate
 
@@ -136,9 +135,8 @@ class PolicyFile(StrictModel):
 
 
 def _check_sources(f: PolicyFile | PolicyOverrides, where: str, prefix: str = "") -> None:
-    from pcnsim.evidence import cited_ids, table
+    from pcnsim.evidence import check_source
 
-    rows = table()
     items: list[tuple[str, str]] = [(f"budget[{i}].source", b.source) for i, b in enumerate(f.budget)]
     items += [(f"pot[{i}].source", p.source) for i, p in enumerate(f.pot)]
     items += [(f"change[{i}].source", c.source) for i, c in enumerate(f.change)]
@@ -146,10 +144,7 @@ def _check_sources(f: PolicyFile | PolicyOverrides, where: str, prefix: str = ""
         items.append(("workforce.source", f.workforce.source))
         items += [(f"workforce.fte[{i}].source", r.source) for i, r in enumerate(f.workforce.fte)]
     for field, src in items:
-        ids = cited_ids(src)
-        if any(i not in rows for i in ids) or (not ids and "assumption" not in src):
-            raise PCNSimInputError(f"{where}: {prefix}{field} = {src!r} cites no row of the evidence table and is "
-                                   "not 'assumption'", field=f"{prefix}{field}")
+        check_source(src, f"{prefix}{field}", where)
 
 
 def parse(data: Mapping[str, Any], where: str) -> PolicyFile:

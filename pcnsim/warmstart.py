@@ -42,7 +42,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from pcnsim.errors import PCNSimInputError
-from pcnsim.mechanisms import leaving as lv
 from pcnsim.roles import N_ROLES, ROLE_INDEX, ROLE_KEYS, ROLES
 from pcnsim.schema import MAX_FILE_BYTES, StrictModel, Text
 
@@ -189,7 +188,7 @@ def tenure_weeks(u: np.ndarray, annual_rate: float, max_weeks: np.ndarray) -> np
 
 def populate(model: PCNModel, fte: np.ndarray) -> np.ndarray:
     """Add the ARRS staff of ``fte`` (networks x roles) to a model being initialised; returns their ids."""
-    p, s, R = model.params, model.staff, model.roles
+    p, R = model.params, model.roles
     fte = np.where(R.arrs[None, :], np.asarray(fte, dtype=np.float64), 0.0)
     if fte.shape != (model.n_networks, N_ROLES):
         raise PCNSimInputError(f"the warm-start workforce has shape {fte.shape}; expected ({model.n_networks}, "
@@ -200,16 +199,7 @@ def populate(model: PCNModel, fte: np.ndarray) -> np.ndarray:
     net, role = unit // N_ROLES, unit % N_ROLES
     since = np.maximum(R.eligible_from[role], p.arrs_start.toordinal())
     tenure = tenure_weeks(start.uniforms(net), p.warm_leaver_rate, (p.start_date.toordinal() - since) // 7)
-    n_prac = model.net_n_prac[net]
-    first = start.integers(net, n_prac)
-    prop, aff = lv.draw_personal(model.streams["person"], net)
-    ids = s.add(
-        len(unit), network=net, role=role, fte=f, split_first=first,
-        split_n=np.minimum(p.practices_per_staff, n_prac), has_base=p.has_base,
-        practice=model.net_first[net] + first, hire_week=-tenure, belonging=0.5,
-        propensity=prop, affiliation=aff,
-        discrepancy=np.minimum(1.0, R.discrepancy[role] * (1 - model.clarity[net])),
-    )
+    ids = model.add_arrs_staff(net, role, f, stream=start, hire_week=-tenure, belonging=0.5, discrepancy_factor=1.0)
     model._add_agents(ids)
     return ids
 

@@ -125,17 +125,11 @@ class CatalogueFile(StrictModel):
 
 
 def _check_sources(cat: CatalogueFile, where: str) -> None:
-    from pcnsim.evidence import cited_ids, table
+    from pcnsim.evidence import check_source
 
-    rows = table()
     for r in cat.role:
         for k, src in r.sources.items():
-            ids = cited_ids(src)
-            bad = [i for i in ids if i not in rows]
-            if bad or (not ids and "assumption" not in src):
-                raise PCNSimInputError(f"{where}: role {r.key!r}: sources.{k} = {src!r} cites no row of the evidence "
-                                       f"table (rows: {', '.join(rows)}) and is not 'assumption'",
-                                       field=f"roles.{r.key}.sources.{k}")
+            check_source(src, f"roles.{r.key}.sources.{k}", where)
 
 
 def parse(data: Mapping[str, Any], where: str) -> CatalogueFile:
