@@ -305,8 +305,8 @@ def prim(X: pd.DataFrame, y: np.ndarray, *, alpha: float = 0.05, min_support: fl
     min_support : float
         Smallest share of all points a box may hold (at least 3 points).
     min_density : float
-        The chosen box is the one with the most coverage among those at least this dense; if none is,
-        the densest box.
+        The chosen box is the one with the most coverage among those at least this dense (density: the
+        share of a box's points that are cases, 0-1); if none is, the densest box.
     simplify : float
         After choosing, drop each restriction whose removal costs the box less than this much density
         (weakest first), as in the box simplification of Bryant and Lempert (2010): peeling also trims

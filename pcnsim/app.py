@@ -207,6 +207,7 @@ class AppSettings:
     # -- what the settings mean --------------------------------------------------------------------
     @property
     def preset_info(self) -> Preset:
+        """The chosen preset (:data:`PRESETS` entry)."""
         return PRESETS[self.preset]
 
     def overrides(self) -> dict[str, Any]:
@@ -255,12 +256,15 @@ class AppSettings:
         return AppSettings(preset=key, seed=self.seed, weeks=self.weeks, start_week=self.start_week)
 
     def with_change(self, name: str, value: Any) -> AppSettings:
+        """These settings with parameter (or ``"pandemic"``) ``name`` set to ``value`` (a new object)."""
         return dataclasses.replace(self, changes={**self.changes, name: value})
 
     def with_switch(self, kind: str, on: bool) -> AppSettings:
+        """These settings with intervention ``kind`` switched on (``on=True``) or off by hand (a new object)."""
         return dataclasses.replace(self, switched={**self.switched, kind: bool(on)})
 
     def replace(self, **kw: Any) -> AppSettings:
+        """These settings with the given fields replaced (a new object; :func:`dataclasses.replace`)."""
         return dataclasses.replace(self, **kw)
 
 

@@ -34,6 +34,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``pcnsim`` argument parser, with every subcommand module of this package registered (in ``ORDER``)."""
     from pcnsim import __version__
 
     parser = Parser(

@@ -18,6 +18,7 @@ ORDER = 31
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``pcnsim analyse`` and its flags to the subcommands."""
     p = sub.add_parser(
         COMMAND, aliases=["analyze"], help="sensitivity indices and scenario discovery for a sweep folder",
         description="Analyse a sweep folder: indices with confidence intervals per outcome, figures, and the "
@@ -59,6 +60,7 @@ def _rules(items: list[str] | None, direction: str) -> list:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Analyse a finished sweep folder (indices, figures, scenario discovery); returns the exit status."""
     from pcnsim.analysis import analyse
     from pcnsim.output import check_out
 

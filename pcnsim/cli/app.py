@@ -30,6 +30,7 @@ SOLARA_ENV = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``pcnsim app`` and its flags to the subcommands."""
     p = sub.add_parser(
         COMMAND, help="start the teaching app (an interactive dashboard) for the browser",
         description="Start the teaching app: presets, sliders and interventions, Play/Step/Reset, charts and "
@@ -79,6 +80,7 @@ def solara_args(host: str, port: int) -> list[str]:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Serve the teaching app until stopped; returns the exit status."""
     import importlib.util
 
     if importlib.util.find_spec("solara") is None:

@@ -52,6 +52,7 @@ QUICK_SIZES = {"pcnsim_1": 1, "pcnsim_100": 10, "pcnsim_national": 125, "bw_10k"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``pcnsim bench`` and its flags to the subcommands."""
     p = sub.add_parser(
         COMMAND, help="speed and memory, side by side with Mesa's BoltzmannWealth example",
         description="Measure pcnsim's agent-steps per second at 1 network, 100 networks and national scale, "
@@ -282,6 +283,7 @@ def _write_json(path: str, data: dict[str, Any]) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run the benchmarks, print the table (and write ``--out`` JSON); returns the exit status."""
     if args.out and Path(args.out).is_dir():
         raise PCNSimInputError(f"--out {args.out} is a folder; expected a JSON file path", field="out")
     res = run_bench(weeks=args.weeks, bw_steps=tuple(args.bw_steps), repeat=args.repeat, seed=args.seed,

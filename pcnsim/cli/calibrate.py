@@ -22,6 +22,7 @@ QUICK = {"replicates": 4, "fit_replicates": 1, "max_evals": 4, "networks": 8}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``pcnsim calibrate`` and its flags to the subcommands."""
     p = sub.add_parser(
         COMMAND, help="fit the free parameters to the published targets T1-T7 and report",
         usage="pcnsim calibrate [--check | --ensemble | --screening] [options]",

@@ -20,6 +20,7 @@ ORDER = 20
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``pcnsim compare`` and its flags to the subcommands."""
     p = sub.add_parser(
         COMMAND, help="compare scenarios with replicates and common random numbers",
         usage="pcnsim compare SCENARIO... [--replicates N | --ensemble FILE] [options]",

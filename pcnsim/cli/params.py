@@ -9,6 +9,7 @@ ORDER = 90
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``pcnsim params`` and its flags to the subcommands."""
     p = sub.add_parser(COMMAND, help="list every parameter: default, unit, bounds, evidence",
                        description="Print the parameter table generated from pcnsim/params.py.")
     p.add_argument("--format", choices=("table", "markdown", "csv", "json"), default="table")
@@ -16,6 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Print the parameter table in the chosen format; returns the exit status."""
     import pandas as pd
 
     from pcnsim.params import param_markdown, param_table

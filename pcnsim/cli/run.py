@@ -14,6 +14,7 @@ ORDER = 10
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``pcnsim run`` and its flags to the subcommands."""
     p = sub.add_parser(
         COMMAND, help="run a scenario (the built-in default if none is given)",
         description="Run one scenario and write weekly results (CSV), the summary (JSON), a figure (PNG) "
@@ -30,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run one scenario, print its summary and write its output folder; returns the exit status."""
     from pcnsim.output import check_out, default_out, write_run
     from pcnsim.params import Params
     from pcnsim.results import format_summary

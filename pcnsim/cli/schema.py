@@ -40,6 +40,7 @@ KINDS: dict[str, Callable[[], dict[str, Any]]] = {"scenario": _scenario, "interv
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``pcnsim schema`` and its flags to the subcommands."""
     p = sub.add_parser(COMMAND, help="print the JSON Schema of a file format (scenario, intervention, sweep)",
                        description="Print the JSON Schema (draft 2020-12) of a pcnsim file format, generated from "
                                    "the models that validate the files. Point an editor's TOML schema setting at "
@@ -49,5 +50,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of the chosen file format; returns the exit status."""
     print(json.dumps(KINDS[args.kind](), indent=2, default=str))
     return 0

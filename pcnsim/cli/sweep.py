@@ -17,6 +17,7 @@ ORDER = 30
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``pcnsim sweep`` and its flags to the subcommands."""
     p = sub.add_parser(
         COMMAND, help="run a parameter sweep (local pool, or a Dask cluster); resumable",
         description="Run every run of a sweep spec (TOML: base scenario, parameters and ranges, design, "
@@ -37,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run (or resume) the sweep of a spec file; returns the exit status."""
     from pcnsim.sweep import SweepSpec, run_sweep
 
     spec = SweepSpec.load(args.spec)
