@@ -220,10 +220,16 @@ def run_outcomes(scenario: Any, overrides: Mapping[str, Any], seed: int, weeks: 
     :meth:`pcnsim.scenario.Scenario.hash`), so two rows with the same hash and seed are the same run.
     """
     sc = scenario.with_changes(parameters={**scenario.parameters, **overrides}, weeks=int(weeks))
-    model = sc.build_model(seed=int(seed)).run(int(weeks))
-    net = model.summary()["network"]
+    net = run_network_summary(sc, seed, weeks)["network"]
     keys = outcome_names() if outcomes is None else outcomes
     return {k: float(net[k]) for k in keys}, sc.hash()
+
+
+def run_network_summary(scenario: Any, seed: int, weeks: int) -> dict[str, Any]:
+    """The run summary (without the commissioner's figures) of one model of ``scenario`` alone."""
+    from pcnsim.results import summarise
+
+    return summarise(scenario.build_model(seed=int(seed)).run(int(weeks)), commission=False)
 
 
 def _whole_arg(name: str, value: Any, lo: int, hi: int) -> int:

@@ -61,9 +61,32 @@ class Levers:
     funded_uplift: np.ndarray | None = None
     role_mix: np.ndarray | None = None  #: per network x role, planned shares of ARRS money (rows sum to 1)
     recruit_factor: np.ndarray | None = None  #: per network, multiplier of the ARRS fill chance (vaccination work)
-    # bookkeeping
-    cost: float = 0.0  #: GBP spent on interventions this week
-    gp_sessions: float = 0.0  #: GP sessions used by interventions this week (besides supervision)
+    # bookkeeping, per network (so that the networks of one model may be separate runs: pcnsim.pack)
+    cost_net: np.ndarray | None = None  #: per network, GBP spent on interventions this week
+    sessions_net: np.ndarray | None = None  #: per network, GP sessions used by interventions (besides supervision)
+
+    def __post_init__(self) -> None:
+        if self.cost_net is None:
+            self.cost_net = np.zeros(self.n_networks)
+        if self.sessions_net is None:
+            self.sessions_net = np.zeros(self.n_networks)
+
+    @property
+    def cost(self) -> float:
+        """GBP spent on interventions this week, over every network."""
+        return float(self.cost_net.sum())
+
+    @property
+    def gp_sessions(self) -> float:
+        """GP sessions used by interventions this week (besides supervision), over every network."""
+        return float(self.sessions_net.sum())
+
+    def charge(self, cost: np.ndarray | None = None, gp_sessions: np.ndarray | None = None) -> None:
+        """Add an intervention's cost this week (GBP per network) and the GP sessions it uses (per network)."""
+        if cost is not None:
+            self.cost_net += cost
+        if gp_sessions is not None:
+            self.sessions_net += gp_sessions
 
     @property
     def mixing_contacts(self) -> np.ndarray | None:

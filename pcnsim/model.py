@@ -31,6 +31,7 @@ from pcnsim.mechanisms import support as sup
 from pcnsim.mechanisms import ties as ties_
 from pcnsim.mechanisms import wellbeing as wb
 from pcnsim.mechanisms import workload as wl
+from pcnsim.netparams import NetworkParams
 from pcnsim.params import Params
 from pcnsim.policy import Policy, PolicyFile
 from pcnsim.population import Population, single_network
@@ -79,6 +80,15 @@ def _stream_keys(gen: np.random.Generator, rng: Any, keys: Any, n_networks: int)
     return network_keys(int(rng) if is_int else int(gen.integers(2**63)), n_networks)
 
 
+def year_row(fy: int, allocation: float, spend: float, *, complete: bool) -> dict[str, Any]:
+    """One row of the money table (:meth:`PCNModel.year_table`): financial year ``fy``'s allocation and
+    claims (GBP), what was left unspent, and whether the year is complete."""
+    return {"financial_year": f"{fy}/{(fy + 1) % 100:02d}", "fy": fy, "allocation": allocation, "spend": spend,
+            "unspent": allocation - spend,
+            "unspent_share": (allocation - spend) / allocation if allocation > 0 else float("nan"),
+            "complete": complete}
+
+
 def financial_year(d: dt.date) -> int:
     """Financial year (April to March) that ``d`` falls in, named by its first calendar year."""
     return d.year if d.month >= 4 else d.year - 1
@@ -107,6 +117,14 @@ class PCNModel(mesa.Model):
     workforce : ndarray, optional
         A warm start: ARRS FTE in post at week 0 per network and role (networks x roles;
         :mod:`pcnsim.warmstart`). Default none: the scheme starts empty.
+    network_params : sequence of Params, optional
+        One parameter set per network of ``population`` (instead of ``params`` and overrides): network ``g``
+        runs with ``network_params[g]``. They must agree on the shared parameters
+        (:data:`pcnsim.netparams.SHARED`: the calendar, the national money, the learning curve); this is how
+        many runs are packed into one model (:mod:`pcnsim.pack`).
+    record_networks : bool
+        Also record every weekly output per network (default False), so that each network can be
+        summarised as a run of its own (:func:`pcnsim.pack.network_summary`).
     network_keys : sequence of int, optional
         The key of each network's random streams (whole numbers from 0 to 2**64 - 1), instead of keys from
         ``rng``: network ``g`` given ``pcnsim.streams.network_keys(seed, n)[g]`` draws exactly what network
@@ -155,14 +173,27 @@ class PCNModel(mesa.Model):
         policy: PolicyFile | None = None,
         workforce: np.ndarray | None = None,
         network_keys: Sequence[int] | np.ndarray | None = None,
+        network_params: Sequence[Params] | None = None,
+        record_networks: bool = False,
         **overrides: Any,
     ) -> None:
         # Validate before anything else so that bad input fails fast with a named field.
-        self.params = Params.from_dict(overrides, base=params)
+        if network_params is not None:
+            if overrides or params is not None or population is None:
+                raise ValueError("network_params goes with a population and without params or overrides")
+            sets = list(network_params)
+            self.params = sets[0]
+        else:
+            sets = None
+            self.params = Params.from_dict(overrides, base=params)
         super().__init__(rng=rng)
         p = self.params
         self.version = __version__
         self.pop = population if population is not None else single_network(p)
+        if sets is not None and len(sets) != self.pop.n_networks:
+            raise ValueError(f"{len(sets)} parameter sets for {self.pop.n_networks} networks")
+        # every parameter that may differ between networks, one value per network (pcnsim.netparams)
+        self.netp = q = NetworkParams.of(sets) if sets is not None else NetworkParams.uniform(p, self.pop.n_networks)
         # Counter-based streams per network and mechanism (pcnsim.streams): an intervention that changes how
         # many encounters one network draws shifts neither the draws of its leaving or recruitment nor any
         # draw of another network (common random numbers across scenarios, network by network).
@@ -181,13 +212,18 @@ class PCNModel(mesa.Model):
         self.vision = pop.net_vision.astype(np.float64).copy()
         self.clarity = pop.net_clarity.astype(np.float64).copy()
         # the weights of the wellbeing pass, per network (outside and during the pandemic)
-        self._weights = {pan: wb.Weights.of(p, pan, pop.n_networks) for pan in (False, True)}
-        # lever-free exits: cumulative weekly hazards per role (retirement, relocation, end of post; E28, E29)
-        arrs = self.roles.arrs
+        self._weights = {pan: wb.Weights.of_table(q, pan) for pan in (False, True)}
+        # lever-free exits: cumulative weekly hazards per network x role (retirement, relocation, end of post;
+        # E28, E29), and the weekly resignation hazards per network (intending or not)
+        arrs = self.roles.arrs[None, :]
+        n_net = pop.n_networks
         self._exit_hazards = lv.exit_hazards(
-            lv.weekly_hazard(p.retirement_rate * np.where(arrs, p.arrs_retirement_factor, 1.0)),
-            lv.weekly_hazard(np.full(N_ROLES, p.relocation_rate)),
-            lv.weekly_hazard(np.where(arrs, p.fixed_term_end_rate, 0.0)))
+            lv.weekly_hazard(q.retirement_rate[:, None] * np.where(arrs, q.arrs_retirement_factor[:, None], 1.0)),
+            lv.weekly_hazard(np.broadcast_to(q.relocation_rate[:, None], (n_net, N_ROLES))),
+            lv.weekly_hazard(np.where(arrs, q.fixed_term_end_rate[:, None], 0.0)))
+        self._resign_hazards = (lv.weekly_hazard(q.leave_if_intending), lv.weekly_hazard(q.leave_if_not_intending))
+        # supervision an FTE needs a week (hours), per network x role
+        self.need_per_fte = self.roles.supervision_need[None, :] * q.supervision_need_scale[:, None]
         self.net_first = pop.net_first_practice.astype(np.int64)
         self.net_n_prac = pop.net_n_practices.astype(np.int64)
 
@@ -215,7 +251,7 @@ class PCNModel(mesa.Model):
         # the work of each ARRS team (network x role, flat; FTE), following the posts planned (workload)
         self.arrs_work = np.zeros(self.n_networks * N_ROLES)
         # need per staff member relative to a network with no deprived population (E38)
-        self.need_factor = 1.0 + p.deprivation_need * pop.net_deprivation.astype(np.float64)
+        self.need_factor = 1.0 + q.deprivation_need * pop.net_deprivation.astype(np.float64)
         self._team_need = np.repeat(self.need_factor, N_ROLES)  # the same per team (network x role, flat)
         self._burn_in_plan = np.zeros((self.n_networks, N_ROLES))  # the posts the burn-in's teams work to
         if workforce is not None:
@@ -231,7 +267,8 @@ class PCNModel(mesa.Model):
         self.total_intervention_cost = 0.0
 
         self.levers: Levers | None = None  # this week's levers, once a week has run
-        self.recorder = Recorder(self)
+        self.recorder = Recorder(self, by_network=record_networks)
+        self.years_by_network: list[tuple[int, np.ndarray, np.ndarray]] = []  # (fy, allocation, claimed) per year
         self.vacancy_log = VacancyLog(self.n_networks, N_ROLES, self.pop.prac_network)
         self._set_kpis_zero()
         self.datacollector = mesa.DataCollector(model_reporters=dict(MODEL_REPORTERS))
@@ -277,8 +314,8 @@ class PCNModel(mesa.Model):
         """GP hours a week each network gives to supervising ARRS staff: E17's ``gp_supervision_sessions`` per
         network of average size (E2: 48,020 weighted patients), in proportion to the network's patients (a
         network twice the size has about twice the GPs and twice the ARRS staff; assumption)."""
-        p = self.params
-        return p.gp_supervision_sessions * p.hours_per_session * self.pop.net_patients / AVERAGE_NETWORK_PATIENTS
+        return (self.netp.gp_supervision_sessions * self.params.hours_per_session * self.pop.net_patients
+                / AVERAGE_NETWORK_PATIENTS)
 
     def _allocation(self, fy: int) -> np.ndarray:
         """Each network's allocation in ``fy`` (claims are against it); also sets the entitlement's and the
@@ -287,6 +324,14 @@ class PCNModel(mesa.Model):
         self._plan_allocation = fin.allocation(self.policy.entitlement_million(fy, p), pat, nat)
         self._pot_allocation = fin.allocation(self.policy.pots(fy)[1], pat, nat)
         return fin.allocation(self.policy.total_million(fy, p), pat, nat)
+
+    def _per_network(self, fn: Any) -> np.ndarray:
+        """``fn(params)`` of each network's parameter set, as an array over networks (computed once when the
+        networks share one set)."""
+        q = self.netp
+        if len(q.sets) == 1:
+            return np.full(self.n_networks, fn(q.first), dtype=np.float64)
+        return np.array([fn(x) for x in q.sets], dtype=np.float64)
 
     def is_pandemic(self, d: dt.date | None = None) -> bool:
         """True if ``d`` (default: this week's date) lies in the pandemic's remote-working period
@@ -351,11 +396,11 @@ class PCNModel(mesa.Model):
 
     # -- mechanisms 1-2: presence, contact and ties ------------------------------------------
     def _presence_and_contact(self, ids: np.ndarray, lev: Levers) -> dict[str, Any]:
-        p, s, R = self.params, self.staff, self.roles
+        q, s, R = self.netp, self.staff, self.roles
         role = s.role[ids].astype(np.int64)
         net = s.network[ids].astype(np.int64)
         remote = pres.remote_share(
-            R.remote_capable[role], self.is_pandemic(), p.remote_share, p.pandemic_remote_share,
+            R.remote_capable[role], self.is_pandemic(), q.remote_share[net], q.pandemic_remote_share[net],
             None if lev.remote_floor is None else lev.remote_floor[ids],
             None if lev.remote_cap is None else lev.remote_cap[ids],
         )
@@ -367,34 +412,37 @@ class PCNModel(mesa.Model):
         )
         split_first = s.split_first[ids].astype(np.int64)
         sites = pres.build_sites(ids, role, net, self.net_first, self.net_n_prac, split_first, split, base,
-                                 p.base_share, N_ROLES)
+                                 q.base_share, N_ROLES)
         fte = s.fte[ids].astype(np.float64)
-        week_days = 5.0 * p.contacts_per_day * fte
+        week_days = 5.0 * q.contacts_per_day[net] * fte
         # Encounters, drawn by compiled kernels from the networks' contact streams, then applied one at a time in the
         # order drawn (on site, then remote, then mixing), both ends of each before the next (ties.py).
         # On site at practices: Poisson for each (person, practice) record, its mean shared out by the
         # person's time there (the same law as one Poisson per person with a practice drawn per encounter);
         # an encounter happens if the partner is there too (their on-site share x share of time there).
-        batches = [(*ties_.site_encounters(self.streams["onsite"], sites, net, 1.0 - remote, week_days, p.homophily,
+        # (parameters per network: each tie gain is the gain of the encounter's network)
+        batches = [(*ties_.site_encounters(self.streams["onsite"], sites, net, 1.0 - remote, week_days, q.homophily,
                                            with_same=True),
-                    p.tie_gain)]
+                    q.tie_gain)]
         # remote (virtual) encounters with network colleagues, and mixing encounters (interventions)
         groups = pres.network_groups(ids, net, role, self.n_networks, N_ROLES)
         batches.append((*ties_.group_encounters(self.streams["remote"], groups, ids, net, role,
-                                                week_days * remote * p.virtual_contact_factor, p.homophily,
+                                                week_days * remote * q.virtual_contact_factor[net], q.homophily,
                                                 with_same=True),
-                        p.tie_gain * p.virtual_contact_factor))
+                        q.tie_gain * q.virtual_contact_factor))
         for mix in lev.mixing:  # one batch per intervention, in the order the interventions ran
             batches.append((*ties_.group_encounters(self.streams["mixing"], groups, ids, net, role,
-                                                    np.maximum(mix.contacts[ids], 0.0), mix.homophily,
+                                                    np.maximum(mix.contacts[ids], 0.0),
+                                                    np.full(self.n_networks, mix.homophily),
                                                     taking_part=mix.contacts > 0, with_same=True),
-                            min(1.0, p.tie_gain * mix.gain)))
+                            np.minimum(1.0, q.tie_gain * mix.gain)))
         n_encounters = 0
         for src, dst, same, gain in batches:
-            ties_.reinforce(s.tie_j, s.tie_w, src, dst, gain, s.role, same=same)
+            ties_.reinforce(s.tie_j, s.tie_w, src, dst, gain, s.role, same=same, network=s.network)
             n_encounters += len(src)
         # decay (rows of people who left hold no ties), and the tie sums belonging and peer support read
-        rate = p.tie_decay + p.heavy_remote_decay * (remote > p.heavy_remote_threshold)
+        threshold = q.heavy_remote_threshold.astype(np.float32)[net]  # compared in float32, as the shares are
+        rate = q.tie_decay[net] + q.heavy_remote_decay[net] * (remote > threshold)
         strength, same_strength = ties_.decay_and_strength(s.tie_j, s.tie_w, ids, rate)
         return {"role": role, "net": net, "remote": remote, "split": split, "base": base, "fte": fte,
                 "encounters": n_encounters,
@@ -402,10 +450,10 @@ class PCNModel(mesa.Model):
 
     # -- mechanisms 3-5 (+ discrepancy, intention): wellbeing ---------------------------------
     def _wellbeing(self, ids: np.ndarray, lev: Levers, ctx: dict[str, Any], renew: bool = True) -> None:
-        p, s, R = self.params, self.staff, self.roles
+        q, s, R = self.netp, self.staff, self.roles
         role, net, fte = ctx["role"], ctx["net"], ctx["fte"]
         # network state: moved by interventions (organisational development), fading back without upkeep
-        fade = p.network_fade
+        fade = q.network_fade
         self.vision += fade * (self.pop.net_vision - self.vision)
         self.clarity += fade * (self.pop.net_clarity - self.clarity)
         if lev.vision_gain is not None:
@@ -415,33 +463,35 @@ class PCNModel(mesa.Model):
         # The per-person formulas of belonging, support, burnout, discrepancy, pay gap and intention run in
         # one compiled pass (mechanisms/wellbeing.py); the team-level sums it needs are gathered first.
         is_arrs = R.arrs
-        need_per_fte = R.supervision_need * p.supervision_need_scale
+        need_per_fte = self.need_per_fte
         demand, in_post = wb.team_sums(role, net, fte, s.notice_left[ids] >= 0, is_arrs, need_per_fte,
                                        self.n_networks, N_ROLES)
         capacity = self.supervision_capacity()
         cov = sup.share_supervision(demand.reshape(self.n_networks, N_ROLES), need_per_fte,
-                                    p.supervision_priority, capacity)
-        team_load = wl.team_load(in_post, self._team_work(), p.vacancy_pressure,
-                                 self._team_need, p.max_load)
+                                    q.supervision_priority, capacity)
+        team_load = wl.team_load(in_post, self._team_work(), np.repeat(q.vacancy_pressure, N_ROLES),
+                                 self._team_need, np.repeat(q.max_load, N_ROLES))
         gap = self._pay.gap
         if renew:  # personal propensities and affiliations drawn anew (not during the burn-in)
             prop, aff = s.propensity[ids], s.affiliation[ids]
-            lv.renew_personal(self.streams["renew"], net, prop, aff, p.propensity_renewal)
+            lv.renew_personal(self.streams["renew"], net, prop, aff, q.propensity_renewal[net])
             s.propensity[ids], s.affiliation[ids] = prop, aff
         sup_given, n_need, protected = wb.update(
             ids, role, net, fte, ctx["remote"], ctx["strength"], ctx["same_strength"], ctx["split"], ctx["base"],
             s, self.vision, self.clarity, cov, team_load, gap, is_arrs, need_per_fte, R.discrepancy,
             self._weights[self.is_pandemic()],
             wb.PersonLevers(lev.protected_hours, lev.peer_bonus, lev.extra_load, lev.discrepancy_cut))
-        self._sup_sessions = float((np.minimum(capacity, demand.reshape(self.n_networks, N_ROLES).sum(axis=1)).sum()
-                                    + protected) / p.hours_per_session)
-        self._sup_coverage = sup_given / n_need if n_need else 1.0
+        # per network: GP sessions supervising, and the supervision given to those who need it
+        self._sup_sessions = ((np.minimum(capacity, demand.reshape(self.n_networks, N_ROLES).sum(axis=1)) + protected)
+                              / self.params.hours_per_session)
+        self._sup_given, self._n_need = sup_given, n_need
+        self._sup_coverage = float(sup_given.sum()) / n_need.sum() if n_need.sum() else 1.0
 
     def _team_work(self) -> np.ndarray:
         """The work of each team (network x role, flat; FTE) this week: core teams the establishment their
         practices started with; ARRS teams move towards the posts planned this week (``work_ramp_weeks``)."""
         planned = np.where(self.roles.arrs[None, :], self._planned, 0.0).ravel()
-        self.arrs_work = wl.follow_plan(self.arrs_work, planned, self.params.work_ramp_weeks)
+        self.arrs_work = wl.follow_plan(self.arrs_work, planned, np.repeat(self.netp.work_ramp_weeks, N_ROLES))
         work = self.arrs_work.copy()
         work.reshape(self.n_networks, N_ROLES)[:, [GP, NURSE]] = self.core_est_net
         return work
@@ -449,7 +499,7 @@ class PCNModel(mesa.Model):
     # -- mechanism 7: leaving ---------------------------------------------------------------
     def _leaving(self, ids: np.ndarray, net: np.ndarray) -> np.ndarray:
         """Notice, resignations and leavers among the staff ``ids`` (in networks ``net``); returns the leavers."""
-        p, s, R = self.params, self.staff, self.roles
+        q, s, R = self.netp, self.staff, self.roles
         notice = s.notice_left[ids]
         on = notice >= 0
         s.notice_left[ids[on]] = notice[on] - 1
@@ -457,7 +507,7 @@ class PCNModel(mesa.Model):
         stay = ids[~on]
         # lever-free exits (retirement, relocation, end of post) and resignations, from one uniform each
         kind = lv.exits(self.streams["exit"], s.network[stay], s.role[stay], s.intends[stay], self._exit_hazards,
-                        float(lv.weekly_hazard(p.leave_if_intending)), float(lv.weekly_hazard(p.leave_if_not_intending)))
+                        *self._resign_hazards)
         going = stay[kind > 0]
         s.exit_kind[going] = kind[kind > 0]
         s.notice_left[going] = R.notice_weeks[s.role[going]]
@@ -478,7 +528,8 @@ class PCNModel(mesa.Model):
             resigned = np.zeros(s.capacity + 1, dtype=bool)
             resigned[leavers[s.exit_kind[leavers] == RESIGNATION]] = True
             exposure[near] = ties_.cut_leavers(s.tie_j, s.tie_w, remaining[near], left, resigned)
-        s.contagion[remaining] = s.contagion[remaining] * (1.0 - p.contagion_decay) + exposure
+        keep = (1.0 - q.contagion_decay).astype(s.contagion.dtype)  # (in the contagion's own precision)
+        s.contagion[remaining] = s.contagion[remaining] * keep[s.network[remaining]] + exposure
         s.tie_j[leavers] = -1
         s.tie_w[leavers] = 0.0
         self._remove_agents(leavers)
@@ -489,16 +540,17 @@ class PCNModel(mesa.Model):
         """ARRS FTE each network plans per role this week (network x role), within the allocation.
 
         ``mix`` (networks x roles) overrides the role mix (default: the levers' flexible mix, else E5's)."""
-        p, R = self.params, self.roles
+        p, q, R = self.params, self.netp, self.roles
         if self.date < p.arrs_start:
             return np.zeros((self.n_networks, N_ROLES))
         if mix is None:
             mix = lev.role_mix if lev is not None and lev.role_mix is not None else R.mix
         mix, pot_mix = self.policy.planned_mix(self.date, self.fy, mix, self.n_networks)  # eligible roles; pots
         cost = self.cost_per_fte(lev)
-        planned = np.where(cost > 0, self._plan_allocation[:, None] * p.planned_share * mix / np.maximum(cost, 1.0), 0.0)
+        share = q.planned_share[:, None]
+        planned = np.where(cost > 0, self._plan_allocation[:, None] * share * mix / np.maximum(cost, 1.0), 0.0)
         if pot_mix is not None:  # roles with ring-fenced money plan against the pot (E30)
-            planned += np.where(cost > 0, self._pot_allocation[:, None] * p.planned_share * pot_mix
+            planned += np.where(cost > 0, self._pot_allocation[:, None] * share * pot_mix
                                 / np.maximum(cost, 1.0), 0.0)
         return np.minimum(planned, self.policy.caps(self.date))  # per-network caps, until removed (E31)
 
@@ -508,21 +560,21 @@ class PCNModel(mesa.Model):
         return self.roles.caps(self.fy, self.params.pay_growth)  # by year where the catalogue lists caps (E30)
 
     def going_pay(self) -> np.ndarray:
-        """The going rate of pay per FTE-year of each role this financial year (GBP): cap x ``salary_to_cap``."""
-        return self.caps() * self.params.salary_to_cap
+        """The going rate of pay per FTE-year (network x role) this financial year (GBP): cap x ``salary_to_cap``."""
+        return self.caps()[None, :] * self.netp.salary_to_cap[:, None]
 
     def pay(self, lev: Levers | None = None) -> fin.Pay:
         """The pay networks offer this week and what follows from it (network x role, relative to the cap):
         see :func:`pcnsim.mechanisms.finance.pay`."""
-        p = self.params
+        q = self.netp
         uplift = np.zeros(self.n_networks)
         funded = np.zeros(self.n_networks)
         if lev is not None and lev.reimbursement_uplift is not None:
             uplift = lev.reimbursement_uplift
         if lev is not None and lev.funded_uplift is not None:  # London weighting funded outside the allocation
             funded = lev.funded_uplift
-        return fin.pay(p.salary_to_cap, self.roles.market_premium[None, :], self.pop.net_london[:, None],
-                       p.london_premium, uplift[:, None], funded[:, None], p.topup_share)
+        return fin.pay(q.salary_to_cap[:, None], self.roles.market_premium[None, :], self.pop.net_london[:, None],
+                       q.london_premium[:, None], uplift[:, None], funded[:, None], q.topup_share[:, None])
 
     def offered_pay(self, lev: Levers | None = None) -> np.ndarray:
         """Pay offered per FTE-year (network x role), GBP: what a post costs its network."""
@@ -535,63 +587,73 @@ class PCNModel(mesa.Model):
         return self.caps()[None, :] * pay.claimed
 
     def add_arrs_staff(self, net: np.ndarray, role: np.ndarray, fte: np.ndarray, *, stream: Any,
-                       hire_week: int | np.ndarray, belonging: float, discrepancy_factor: float) -> np.ndarray:
+                       hire_week: int | np.ndarray, belonging: float | np.ndarray,
+                       discrepancy_factor: float | np.ndarray) -> np.ndarray:
         """Add ARRS staff (rows of the staff arrays; their agents are added by the caller) in networks ``net``
         and roles ``role``: sessions split across ``practices_per_staff`` practices from a first one drawn
         from ``stream``, personal traits from each network's ``person`` stream, and job discrepancy
-        ``discrepancy_factor`` x the role's baseline x (1 - the network's role clarity). Returns their ids."""
-        p, R = self.params, self.roles
+        ``discrepancy_factor`` x the role's baseline x (1 - the network's role clarity); ``belonging`` and
+        ``discrepancy_factor`` are one value or one per person. Returns their ids."""
+        q, R = self.netp, self.roles
         n_prac = self.net_n_prac[net]
         first = stream.integers(net, n_prac)
         prop, aff = lv.draw_personal(self.streams["person"], net)
         return self.staff.add(
             len(net), network=net, role=role, fte=fte, split_first=first,
-            split_n=np.minimum(p.practices_per_staff, n_prac), has_base=p.has_base,
+            split_n=np.minimum(q.practices_per_staff[net], n_prac), has_base=q.has_base[net],
             practice=self.net_first[net] + first, hire_week=hire_week, belonging=belonging,
             propensity=prop, affiliation=aff,
             discrepancy=np.minimum(1.0, discrepancy_factor * R.discrepancy[role] * (1 - self.clarity[net])),
         )
 
     def _recruit(self, lev: Levers) -> np.ndarray:
-        p, s, R = self.params, self.staff, self.roles
+        p, q, s, R = self.params, self.netp, self.staff, self.roles
         draw = self.streams["recruit"]
         # FTE in post (not on notice): ARRS per network x role, core per practice x {GP, nurse}
         have, chave = rec.in_post(s, R.arrs, NURSE, self.n_networks, self.n_practices)
         # ARRS: network x role units
         planned = self._planned
         vac = np.where(R.arrs[None, :], planned - have, 0.0)
-        self._vacancies_fte = float(np.maximum(vac, 0).sum())
+        self._vacancies_net = np.maximum(vac, 0).sum(axis=1)  # per network (FTE), ARRS then + core
         post = np.broadcast_to(R.mean_fte, vac.shape)
-        posts = rec.open_posts(vac, post, p.min_post_fte)
+        min_post = q.min_post_fte[:, None]
+        posts = rec.open_posts(vac, post, min_post)
         years = (self.date - p.arrs_start).days / 365.25
-        fill_rate = np.full(self.n_networks, rec.fill_rate_at(p.fill_rate, p.fill_rate_trend, years))
+        fill_rate = self._per_network(lambda x: rec.fill_rate_at(x.fill_rate, x.fill_rate_trend, years))
         if lev.recruit_factor is not None:  # E24: managers busy with vaccination-style work
             fill_rate = fill_rate * lev.recruit_factor
-        q = rec.fill_chance(fill_rate[:, None], R.supply[None, :], self.pop.net_deprivation[:, None],
-                            p.deprivation_penalty, self._pay.gap, p.pay_gap_recruit)
-        u, fte = rec.hires(draw, np.arange(vac.size) // N_ROLES, posts.ravel(), np.broadcast_to(q, vac.shape).ravel(),
-                           vac.ravel(), post.ravel(), p.min_post_fte)
+        chance = rec.fill_chance(fill_rate[:, None], R.supply[None, :], self.pop.net_deprivation[:, None],
+                                 q.deprivation_penalty[:, None], self._pay.gap, q.pay_gap_recruit[:, None])
+        u, fte = rec.hires(draw, np.arange(vac.size) // N_ROLES, posts.ravel(),
+                           np.broadcast_to(chance, vac.shape).ravel(), vac.ravel(), post.ravel(),
+                           np.broadcast_to(min_post, vac.shape).ravel())
         new_net, new_role = u // N_ROLES, u % N_ROLES
         arrs_ids = self.add_arrs_staff(new_net, new_role, fte, stream=draw, hire_week=self.week,
-                                       belonging=p.new_starter_belonging, discrepancy_factor=p.new_starter_discrepancy)
+                                       belonging=q.new_starter_belonging[new_net],
+                                       discrepancy_factor=q.new_starter_discrepancy[new_net])
         # core: practice x {GP, nurse} units
+        prac_net = self.pop.prac_network
         cvac = self.core_est - chave
-        self._vacancies_fte += float(np.maximum(cvac, 0).sum())
+        self._vacancies_net = self._vacancies_net + np.bincount(prac_net, weights=np.maximum(cvac, 0).sum(axis=1),
+                                                                minlength=self.n_networks)
+        self._vacancies_fte = float(self._vacancies_net.sum())
         cpost = np.broadcast_to(R.mean_fte[[GP, NURSE]], cvac.shape)
-        cposts = rec.open_posts(cvac, cpost, p.min_post_fte)
+        cmin_post = q.min_post_fte[prac_net][:, None]
+        cposts = rec.open_posts(cvac, cpost, cmin_post)
         self.vacancy_log.observe(posts, cposts)  # commissioner outputs (pcnsim.commission)
         cposts = self._share_labour(cposts, new_net, new_role)  # ARRS GPs and nurses took candidates
-        dep = self.pop.net_deprivation[self.pop.prac_network][:, None]
-        cq = rec.fill_chance(p.core_fill_rate, R.supply[[GP, NURSE]][None, :], dep, p.deprivation_penalty,
-                             np.zeros_like(cvac), 0.0)
-        cu, cfte = rec.hires(draw, np.repeat(self.pop.prac_network, 2), cposts.ravel(),
-                             np.broadcast_to(cq, cvac.shape).ravel(), cvac.ravel(), cpost.ravel(), p.min_post_fte)
+        dep = self.pop.net_deprivation[prac_net][:, None]
+        cq = rec.fill_chance(q.core_fill_rate[prac_net][:, None], R.supply[[GP, NURSE]][None, :], dep,
+                             q.deprivation_penalty[prac_net][:, None], np.zeros_like(cvac), 0.0)
+        cu, cfte = rec.hires(draw, np.repeat(prac_net, 2), cposts.ravel(),
+                             np.broadcast_to(cq, cvac.shape).ravel(), cvac.ravel(), cpost.ravel(),
+                             np.broadcast_to(cmin_post, cvac.shape).ravel())
         cprac, crole = cu // 2, np.where(cu % 2 == 1, NURSE, GP)
-        cnet = self.pop.prac_network[cprac]
+        cnet = prac_net[cprac]
         cprop, caff = lv.draw_personal(self.streams["person"], cnet)
         core_ids = s.add(
             len(cu), network=cnet, role=crole, fte=cfte, split_first=cprac - self.net_first[cnet], split_n=1,
-            has_base=True, practice=cprac, hire_week=self.week, belonging=p.new_starter_belonging,
+            has_base=True, practice=cprac, hire_week=self.week, belonging=q.new_starter_belonging[cnet],
             propensity=cprop, affiliation=caff,
         )
         joiners = np.concatenate([arrs_ids, core_ids])
@@ -601,26 +663,33 @@ class PCNModel(mesa.Model):
     # -- mechanism 9: money and output ------------------------------------------------------
     def _money_and_output(self, lev: Levers, joiners: np.ndarray, leavers: np.ndarray, ctx: dict[str, Any]) -> None:
         p, s, R = self.params, self.staff, self.roles
+        n_net = self.n_networks
         # one compiled pass gives every sum below (results.week_sums); productivity by tenure in weeks
         productivity = rec.productivity(np.arange(self.week - self._first_hire_week + 1), p.learning_weeks)
-        sums = week_sums(s, self.week, productivity, self.n_networks)
+        sums = week_sums(s, self.week, productivity, n_net)
         if self.date >= p.arrs_start:
-            team_cost = sums.team_fte.reshape(self.n_networks, N_ROLES) * self.cost_per_fte(lev)
+            team_cost = sums.team_fte.reshape(n_net, N_ROLES) * self.cost_per_fte(lev)
             cost = np.where(R.arrs[None, :], team_cost, 0.0).sum(axis=1) / fin.WEEKS_PER_YEAR
             paid = fin.claim(cost, self.allocation, self.claimed_ytd)
         else:
-            paid = np.zeros(self.n_networks)
+            paid = np.zeros(n_net)
         self.claimed_ytd += paid
         self.spend_week = float(paid.sum())
-        gp_sessions = self._sup_sessions + lev.gp_sessions
-        appts = float((sums.productive_fte * R.appointments).sum())
+        # per network: GP sessions (supervision and interventions), appointments, intervention cost
+        gp_sessions = self._sup_sessions + lev.sessions_net
+        appts = (sums.team_productive.reshape(n_net, N_ROLES) * R.appointments).sum(axis=1)
         if lev.hours_away is not None:  # interventions' time of staff other than GPs (GPs': in sessions)
             away = lev.hours_away  # (rows of the staff at the week's start)
             n = len(away)
             rows = np.flatnonzero((away > 0) & s.active[:n] & (s.role[:n] != GP))
-            appts -= float((away[rows] * R.appointments[s.role[rows]]).sum()) / HOURS_PER_FTE_WEEK
-        self.appointments = appts - gp_sessions * p.appointments_per_gp_session
-        self.gp_supervision_sessions = gp_sessions
+            appts = appts - np.bincount(s.network[rows], weights=away[rows] * R.appointments[s.role[rows]],
+                                        minlength=n_net) / HOURS_PER_FTE_WEEK
+        self.network_week = {"appointments": appts - gp_sessions * self.netp.appointments_per_gp_session,
+                             "gp_supervision_sessions": gp_sessions, "intervention_cost": lev.cost_net.copy(),
+                             "spend_week": paid, "vacancies_fte": self._vacancies_net,
+                             "supervision_given": self._sup_given, "supervision_needing": self._n_need}
+        self.appointments = float(self.network_week["appointments"].sum())
+        self.gp_supervision_sessions = float(gp_sessions.sum())
         self.intervention_cost = lev.cost
         self.total_intervention_cost += lev.cost
         self.joiners = len(joiners)
@@ -640,17 +709,8 @@ class PCNModel(mesa.Model):
         self.recorder.record(sums, joiners, leavers)
 
     def _close_year(self) -> None:
-        alloc = float(self.allocation.sum())
-        spent = float(self.claimed_ytd.sum())
-        self.years.append({
-            "financial_year": f"{self.fy}/{(self.fy + 1) % 100:02d}",
-            "fy": self.fy,
-            "allocation": alloc,
-            "spend": spent,
-            "unspent": alloc - spent,
-            "unspent_share": (alloc - spent) / alloc if alloc > 0 else float("nan"),
-            "complete": True,
-        })
+        self.years_by_network.append((self.fy, self.allocation.copy(), self.claimed_ytd.copy()))
+        self.years.append(year_row(self.fy, float(self.allocation.sum()), float(self.claimed_ytd.sum()), complete=True))
 
     # ------------------------------------------------------------------ policy and warm start hooks
     # (issue 16: the policy calendar, pcnsim.policy; a warm start, pcnsim.warmstart)
@@ -718,13 +778,8 @@ class PCNModel(mesa.Model):
     def year_table(self) -> list[dict[str, float]]:
         """Money by financial year: complete years plus the current one (to date)."""
         rows = list(self.years)
-        alloc = float(self.allocation.sum())
-        spent = float(self.claimed_ytd.sum())
         if self.week > 0:
-            rows.append({"financial_year": f"{self.fy}/{(self.fy + 1) % 100:02d}", "fy": self.fy,
-                         "allocation": alloc, "spend": spent, "unspent": alloc - spent,
-                         "unspent_share": (alloc - spent) / alloc if alloc > 0 else float("nan"),
-                         "complete": False})
+            rows.append(year_row(self.fy, float(self.allocation.sum()), float(self.claimed_ytd.sum()), complete=False))
         return rows
 
     def summary(self) -> dict[str, Any]:

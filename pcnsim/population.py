@@ -103,6 +103,29 @@ def single_network(params: Params) -> Population:
     )
 
 
+def concatenate(pops: list[Population]) -> Population:
+    """The networks of several populations as one population, in order (network ``g`` of ``pops[k]``
+    becomes network ``sum(n_networks of pops[:k]) + g``; practices likewise)."""
+    cat = np.concatenate
+    net_off = np.cumsum([0] + [p.n_networks for p in pops])[:-1]
+    prac_off = np.cumsum([0] + [p.n_practice_total for p in pops])[:-1]
+    return Population(
+        net_first_practice=cat([p.net_first_practice + o for p, o in zip(pops, prac_off, strict=True)]).astype(np.int32),
+        net_n_practices=cat([p.net_n_practices for p in pops]).astype(np.int32),
+        net_patients=cat([p.net_patients for p in pops]),
+        net_deprivation=cat([p.net_deprivation for p in pops]),
+        net_london=cat([p.net_london for p in pops]),
+        net_vision=cat([p.net_vision for p in pops]),
+        net_clarity=cat([p.net_clarity for p in pops]),
+        prac_network=cat([p.prac_network + o for p, o in zip(pops, net_off, strict=True)]).astype(np.int32),
+        prac_patients=cat([p.prac_patients for p in pops]),
+        core_practice=cat([p.core_practice + o for p, o in zip(pops, prac_off, strict=True)]).astype(np.int32),
+        core_role=cat([p.core_role for p in pops]),
+        core_fte=cat([p.core_fte for p in pops]),
+        net_names=[n for p in pops for n in (p.net_names or ["PCN"] * p.n_networks)],
+    )
+
+
 def replicate(pop: Population, copies: int) -> Population:
     """``copies`` independent copies of a population in one (used by benchmarks and tests)."""
     nn, npr = pop.n_networks, pop.n_practice_total

@@ -56,6 +56,12 @@ class WeekSums(NamedTuple):
     burnout: np.ndarray
     productive_fte: np.ndarray  # FTE x productivity on the learning curve (appointments)
     team_fte: np.ndarray  # FTE per team (network x role), flat (the money claimed for ARRS posts)
+    # the same sums per team (network x role, flat), in the same order: each network's own figures
+    team_headcount: np.ndarray
+    team_intending: np.ndarray
+    team_belonging: np.ndarray
+    team_burnout: np.ndarray
+    team_productive: np.ndarray
 
 
 def week_sums(staff: object, week: int, productivity: np.ndarray, n_networks: int) -> WeekSums:
@@ -68,7 +74,7 @@ def week_sums(staff: object, week: int, productivity: np.ndarray, n_networks: in
         raise ValueError("productivity must cover every tenure in post")
     out = _week_sums(s.active, s.role, s.network, s.fte, s.intends, s.belonging, s.burnout, s.hire_week, int(s.n),
                      int(week), np.asarray(productivity, np.float64), int(n_networks), N_ROLES)
-    return WeekSums(out[0].astype(np.int64), *out[1:])
+    return WeekSums(out[0].astype(np.int64), *out[1:7], out[7].astype(np.int64), *out[8:])
 
 
 @njit
@@ -81,25 +87,49 @@ def _week_sums(active, role, network, fte, intends, belonging, burnout, hire_wee
     o_sum = np.zeros(n_roles)
     p_sum = np.zeros(n_roles)
     team = np.zeros(n_networks * n_roles)
+    t_head = np.zeros(n_networks * n_roles)
+    t_int = np.zeros(n_networks * n_roles)
+    t_bel = np.zeros(n_networks * n_roles)
+    t_bur = np.zeros(n_networks * n_roles)
+    t_prod = np.zeros(n_networks * n_roles)
     for i in range(n):
         if not active[i]:
             continue
         r = role[i]
+        t = network[i] * n_roles + r
         f = np.float64(fte[i])
+        it = 1.0 if intends[i] else 0.0
+        b, o = np.float64(belonging[i]), np.float64(burnout[i])
+        pf = f * productivity[week - hire_week[i]]
         head[r] += 1.0
         f_sum[r] += f
-        i_sum[r] += 1.0 if intends[i] else 0.0
-        b_sum[r] += np.float64(belonging[i])
-        o_sum[r] += np.float64(burnout[i])
-        p_sum[r] += f * productivity[week - hire_week[i]]
-        team[network[i] * n_roles + r] += f
-    return head, f_sum, i_sum, b_sum, o_sum, p_sum, team
+        i_sum[r] += it
+        b_sum[r] += b
+        o_sum[r] += o
+        p_sum[r] += pf
+        team[t] += f
+        t_head[t] += 1.0
+        t_int[t] += it
+        t_bel[t] += b
+        t_bur[t] += o
+        t_prod[t] += pf
+    return head, f_sum, i_sum, b_sum, o_sum, p_sum, team, t_head, t_int, t_bel, t_bur, t_prod
+
+
+#: Per-network weekly outputs a recorder keeps with ``by_network`` (keys of ``PCNModel.network_week``).
+NETWORK_WEEK = ("appointments", "gp_supervision_sessions", "intervention_cost", "spend_week", "vacancies_fte",
+                "supervision_given", "supervision_needing")
 
 
 class Recorder:
-    """Weekly outputs of one model run."""
+    """Weekly outputs of one model run.
 
-    def __init__(self, model: PCNModel) -> None:
+    With ``by_network`` it also keeps every per-role metric per team (network x role) and the network-level
+    outputs per network (:data:`NETWORK_WEEK`): what the summary of each network as a run of its own needs
+    (:func:`pcnsim.pack.network_summary`). That is for packed runs of a few hundred small networks; a
+    national model does not keep it."""
+
+    def __init__(self, model: PCNModel, by_network: bool = False) -> None:
         self.model = model
         s = model.staff
         ids = s.active_ids()
@@ -107,6 +137,12 @@ class Recorder:
         self.start_fte = np.bincount(s.role[ids], weights=s.fte[ids], minlength=N_ROLES)
         self.rows: list[dict[str, Any]] = []
         self.by_role: dict[str, list[np.ndarray]] = {m: [] for m in ROLE_METRICS}
+        self.by_network = by_network
+        if by_network:
+            n_teams = model.n_networks * N_ROLES
+            self.start_team_headcount = np.bincount(s.network[ids] * N_ROLES + s.role[ids], minlength=n_teams)
+            self.by_team: dict[str, list[np.ndarray]] = {m: [] for m in ROLE_METRICS}
+            self.network_rows: dict[str, list[np.ndarray]] = {k: [] for k in NETWORK_WEEK}
 
     def record(self, sums: WeekSums, joiners: np.ndarray, leavers: np.ndarray) -> None:
         """Record the week: the model's network-level outputs, and the per-role ``sums`` of the staff in post
@@ -125,6 +161,29 @@ class Recorder:
         self.by_role["intending"].append(sums.intending)
         self.by_role["belonging"].append(sums.belonging)
         self.by_role["burnout"].append(sums.burnout)
+        if self.by_network:
+            self._record_teams(sums, joiners, leavers)
+
+    def _record_teams(self, sums: WeekSums, joiners: np.ndarray, leavers: np.ndarray) -> None:
+        m, s = self.model, self.model.staff
+        n_teams = m.n_networks * N_ROLES
+
+        def per_team(ids: np.ndarray) -> np.ndarray:
+            return np.bincount(s.network[ids] * N_ROLES + s.role[ids], minlength=n_teams)
+
+        t = self.by_team
+        t["headcount"].append(sums.team_headcount)
+        t["fte"].append(sums.team_fte)
+        t["joiners"].append(per_team(joiners))
+        t["leavers"].append(per_team(leavers))
+        kind = s.exit_kind[leavers]
+        for metric, k in LEAVER_KINDS.items():
+            t[metric].append(per_team(leavers[kind == k]))
+        t["intending"].append(sums.team_intending)
+        t["belonging"].append(sums.team_belonging)
+        t["burnout"].append(sums.team_burnout)
+        for k in NETWORK_WEEK:
+            self.network_rows[k].append(np.array(m.network_week[k], copy=True))
 
     def weekly(self) -> pd.DataFrame:
         """Network-level weekly outputs, one row per week."""
@@ -210,9 +269,9 @@ def roles_in_run(model: PCNModel) -> np.ndarray:
     return model.roles.eligible(model.date) | staffed
 
 
-def summarise(model: PCNModel) -> dict[str, Any]:
+def summarise(model: PCNModel, commission: bool = True) -> dict[str, Any]:
     """Run summary: ``roles`` (one dict per role in the run, :func:`roles_in_run`, then ARRS and all staff),
-    ``network`` figures and ``years``; and ``commission``, the commissioner's figures
+    ``network`` figures and ``years``; and (with ``commission``) ``commission``, the commissioner's figures
     (:func:`pcnsim.commission.commission_summary`)."""
     R = model.roles
     rows = [_role_row(model, np.arange(N_ROLES) == i, ROLE_KEYS[i]) for i in np.flatnonzero(roles_in_run(model))]
@@ -248,9 +307,12 @@ def summarise(model: PCNModel) -> dict[str, Any]:
         "arrs_intending_share": arrs["intending_share"],
         "arrs_lever_free_share": arrs["lever_free_share"],
     }
-    from pcnsim.commission import commission_summary
+    out = {"roles": rows, "network": network, "years": years}
+    if commission:
+        from pcnsim.commission import commission_summary
 
-    return {"roles": rows, "network": network, "years": years, "commission": commission_summary(model)}
+        out["commission"] = commission_summary(model)
+    return out
 
 
 def role_frame(summary: dict[str, Any]) -> pd.DataFrame:

@@ -156,7 +156,8 @@ def parse_csv(text: str, n_networks: int, *, where: str = "workforce.csv") -> np
     return out
 
 
-def posts_of(fte: np.ndarray, mean_fte: np.ndarray, min_post: float, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def posts_of(fte: np.ndarray, mean_fte: np.ndarray, min_post: float | np.ndarray, u: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
     """Cut FTE per team (networks x roles) into posts: (flat team index per post, FTE per post).
 
     Posts of the role's mean FTE, the last one smaller (as a vacancy opens them); a remainder below
@@ -195,7 +196,7 @@ def populate(model: PCNModel, fte: np.ndarray) -> np.ndarray:
                                f"{N_ROLES}) (networks x roles: {', '.join(ROLE_KEYS)})", field="workforce")
     start = model.streams["start"]  # initial staff's draws, each network from its own stream
     team_net = np.arange(fte.size) // N_ROLES
-    unit, f = posts_of(fte, R.mean_fte, p.min_post_fte, start.uniforms(team_net))
+    unit, f = posts_of(fte, R.mean_fte, model.netp.min_post_fte[team_net], start.uniforms(team_net))
     net, role = unit // N_ROLES, unit % N_ROLES
     since = np.maximum(R.eligible_from[role], p.arrs_start.toordinal())
     tenure = tenure_weeks(start.uniforms(net), p.warm_leaver_rate, (p.start_date.toordinal() - since) // 7)

@@ -22,7 +22,7 @@ import numpy as np
 
 from pcnsim.interventions import _combine as C
 from pcnsim.interventions.base import Intervention
-from pcnsim.interventions.costs import HOURS_PER_FTE_WEEK, staff_time
+from pcnsim.interventions.costs import HOURS_PER_FTE_WEEK, by_network, staff_time
 from pcnsim.schema import Number, Whole
 
 GOLDEN = 0.6180339887498949  # spreads people evenly over the rota
@@ -48,9 +48,8 @@ class _Mixing(Intervention):
     def _time_cost(self, model: PCNModel, levers: Levers, mask: np.ndarray, hours: float) -> None:
         cost, sessions = staff_time(model, mask, hours, levers)
         if self.cost_per_hour is not None:
-            cost = self.cost_per_hour * hours * float(mask.sum())
-        levers.cost += cost
-        levers.gp_sessions += sessions
+            cost = self.cost_per_hour * hours * by_network(model, mask)
+        levers.charge(cost, sessions)
 
 
 class SharedVaccination(_Mixing):
@@ -110,9 +109,11 @@ class SharedVaccination(_Mixing):
         return np.mod(i * GOLDEN + self.participation * model.week, 1.0) < self.participation
 
     def apply(self, model: PCNModel, levers: Levers) -> None:
-        factor = model.params.vaccination_recruit_factor if self.recruit_factor is None else self.recruit_factor
-        if factor < 1.0:
-            C.min_network(levers, "recruit_factor", self.network_mask(model), factor)
+        factor = model.netp.vaccination_recruit_factor if self.recruit_factor is None else self.recruit_factor
+        factor = np.broadcast_to(np.asarray(factor, np.float64), (model.n_networks,))  # per network
+        slow = self.network_mask(model) & (factor < 1.0)
+        if slow.any():
+            C.min_network(levers, "recruit_factor", slow, factor[slow])
         mask = self.participants(model) & self.on_rota(model)
         if not mask.any():
             return
@@ -121,7 +122,7 @@ class SharedVaccination(_Mixing):
             fte = np.maximum(model.staff.fte[: model.staff.n], 0.1)
             C.add_staff(levers, "extra_load", mask, self.workload * self.hours / (HOURS_PER_FTE_WEEK * fte))
         self._time_cost(model, levers, mask, self.hours)
-        levers.cost += self.site_cost * float(self.network_mask(model).sum())
+        levers.charge(self.site_cost * self.network_mask(model))
 
 
 class TeamDays(_Mixing):
@@ -169,4 +170,4 @@ class TeamDays(_Mixing):
             return
         C.add_mixing(levers, mask, self.contacts, self.homophily, self.gain)
         self._time_cost(model, levers, mask, self.hours)
-        levers.cost += self.event_cost * float(self.network_mask(model).sum())
+        levers.charge(self.event_cost * self.network_mask(model))

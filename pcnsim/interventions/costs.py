@@ -63,20 +63,30 @@ def hourly_cost(model: PCNModel, rows: np.ndarray) -> np.ndarray:
     return hour
 
 
+def by_network(model: PCNModel, mask: np.ndarray, weights: np.ndarray | float | None = None) -> np.ndarray:
+    """Per network of ``model``: the number of staff rows flagged in ``mask`` (with ``weights``, per row or
+    one value, their sum). Interventions cost by network this way (``Levers.charge``)."""
+    rows = np.flatnonzero(mask)
+    w = None if weights is None else np.broadcast_to(np.asarray(weights, np.float64), mask.shape)[rows]
+    return np.bincount(model.staff.network[rows], weights=w, minlength=model.n_networks).astype(np.float64)
+
+
 def staff_time(model: PCNModel, mask: np.ndarray, hours: float | np.ndarray, levers: Levers | None = None
-               ) -> tuple[float, float]:
-    """Cost (GBP) of ``hours`` of the time of every staff row flagged in ``mask`` this week, and the GP
-    sessions that this takes (which the model turns into lost appointments, E17). With ``levers``, the hours
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Cost (GBP, per network) of ``hours`` of the time of every staff row flagged in ``mask`` this week, and
+    the GP sessions that this takes (per network) (which the model turns into lost appointments, E17). With ``levers``, the hours
     are also recorded as time away from patients (``hours_away``: the model takes the appointments of the
     other staff's hours off its count)."""
     rows = np.flatnonzero(mask)
+    n = model.n_networks
     if len(rows) == 0:
-        return 0.0, 0.0
+        return np.zeros(n), np.zeros(n)
     h = np.broadcast_to(np.asarray(hours, dtype=np.float64), mask.shape)[rows]
     if levers is not None:
         away = levers.staff("hours_away")
         away[rows] += h.astype(away.dtype)
-    cost = float((hourly_cost(model, rows) * h).sum())
+    net = model.staff.network[rows]
+    cost = np.bincount(net, weights=hourly_cost(model, rows) * h, minlength=n)
     gp = model.staff.role[rows] == GP
-    sessions = float(h[gp].sum() / model.params.hours_per_session)
+    sessions = np.bincount(net[gp], weights=h[gp], minlength=n) / model.params.hours_per_session
     return cost, sessions

@@ -76,8 +76,10 @@ class LondonWeighting(Intervention):
         mask = self.target(model) & nets[s.network[: s.n]]
         rows = np.flatnonzero(mask)
         if len(rows) and model.date >= model.params.arrs_start:
-            per_fte = model.going_pay()[s.role[rows]]  # the funded uplift is paid on the going rate (mechanism 9)
-            levers.cost += self.uplift * float((s.fte[rows] * per_fte).sum()) / WEEKS_PER_YEAR
+            net = s.network[rows]
+            per_fte = model.going_pay()[net, s.role[rows]]  # the funded uplift is paid on the going rate (mechanism 9)
+            paid = np.bincount(net, weights=s.fte[rows] * per_fte, minlength=model.n_networks)
+            levers.charge(self.uplift * paid / WEEKS_PER_YEAR)
 
 
 class FlexibleRoleMix(Intervention):

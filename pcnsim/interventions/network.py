@@ -48,4 +48,4 @@ class OrganisationalDevelopment(Intervention):
             return
         C.add_network(levers, "vision_gain", nets, self.vision_rate)
         C.add_network(levers, "clarity_gain", nets, self.clarity_rate)
-        levers.cost += self.cost_per_network_year / 52.18 * float(nets.sum())
+        levers.charge(self.cost_per_network_year / 52.18 * nets)

@@ -19,6 +19,7 @@ from pydantic import model_validator
 
 from pcnsim.interventions import _combine as C
 from pcnsim.interventions.base import Intervention
+from pcnsim.interventions.costs import by_network
 from pcnsim.schema import Number, Whole, fail
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class BasePractice(Intervention):
         cap[mask] = np.where(cur > 0, np.minimum(cur, self.max_practices), self.max_practices)
         if self.base:
             levers.staff("force_base", fill=False, dtype=bool)[mask] = True
-        levers.cost += self.cost_per_person_week * float(mask.sum())
+        levers.charge(self.cost_per_person_week * by_network(model, mask))
 
 
 class RemotePolicy(Intervention):
@@ -92,4 +93,4 @@ class RemotePolicy(Intervention):
             C.min_staff(levers, "remote_cap", mask, self.cap)
         if self.floor is not None:
             C.max_staff(levers, "remote_floor", mask, self.floor)
-        levers.cost += self.cost_per_person_week * float(mask.sum())
+        levers.charge(self.cost_per_person_week * by_network(model, mask))

@@ -21,7 +21,7 @@ from pydantic import Field
 
 from pcnsim.interventions import _combine as C
 from pcnsim.interventions.base import Intervention, RoleKey
-from pcnsim.interventions.costs import gp_session_cost, staff_time
+from pcnsim.interventions.costs import by_network, gp_session_cost, staff_time
 from pcnsim.roles import ROLE_INDEX, ROLE_KEYS
 from pcnsim.schema import Number, Whole, allowed
 
@@ -72,12 +72,12 @@ class ProtectedSupervision(Intervention):
         C.add_staff(levers, "protected_hours", h > 0, h)
         # the supervisee's hours in supervision (up to their need) are hours away from patients
         s = model.staff
-        need = model.roles.supervision_need[s.role[: s.n]] * model.params.supervision_need_scale * s.fte[: s.n]
+        need = model.need_per_fte[s.network[: s.n], s.role[: s.n]] * s.fte[: s.n]
         C.add_staff(levers, "hours_away", h > 0, np.minimum(h, need))
         # The model adds protected hours to the GP sessions used (and so to lost appointments); here we
         # only price them.
         unit = gp_session_cost(model) if self.session_cost is None else self.session_cost
-        levers.cost += float(h.sum()) / model.params.hours_per_session * unit
+        levers.charge(by_network(model, h > 0, h) / model.params.hours_per_session * unit)
 
 
 class PeerSupport(Intervention):
@@ -106,8 +106,7 @@ class PeerSupport(Intervention):
             return
         C.add_staff(levers, "peer_bonus", mask, self.strength)
         cost, sessions = staff_time(model, mask, self.hours_per_month * 12 / 52.18, levers)
-        levers.cost += cost + self.fee_per_member_year / 52.18 * float(mask.sum())
-        levers.gp_sessions += sessions
+        levers.charge(cost + self.fee_per_member_year / 52.18 * by_network(model, mask), sessions)
 
 
 class RoleClarity(Intervention):
@@ -142,4 +141,4 @@ class RoleClarity(Intervention):
             return
         cut = levers.staff("discrepancy_cut")
         cut[mask] = np.maximum(cut[mask], self.cut)
-        levers.cost += self.cost_per_starter / self.weeks * float(mask.sum())
+        levers.charge(self.cost_per_starter / self.weeks * by_network(model, mask))

@@ -112,36 +112,43 @@ def renew_personal(stream: Stream, net: np.ndarray, propensity: np.ndarray, affi
 
 
 def exit_hazards(h_retire: np.ndarray, h_relocate: np.ndarray, h_end: np.ndarray) -> np.ndarray:
-    """Cumulative weekly hazards per role (roles x 3): retirement, + relocation, + end of post."""
-    return np.cumsum(np.stack([h_retire, h_relocate, h_end], axis=1), axis=1)
+    """Cumulative weekly hazards per role (roles x 3), or per network x role (networks x roles x 3):
+    retirement, + relocation, + end of post."""
+    return np.cumsum(np.stack([h_retire, h_relocate, h_end], axis=-1), axis=-1)
 
 
 def exits(stream: Stream, net: np.ndarray, role: np.ndarray, intends: np.ndarray, lever_free: np.ndarray,
-          h_intending: float, h_not: float) -> np.ndarray:
+          h_intending: float | np.ndarray, h_not: float | np.ndarray) -> np.ndarray:
     """Who starts to leave this week, and why, for people not already on notice: per person 0 (stays) or an
     exit kind (:data:`pcnsim.state.EXIT_KINDS`).
 
     One uniform ``u`` per person (from their network ``net``'s ``stream``) decides both kinds: ``u`` below
-    the role's cumulative lever-free hazards (``lever_free``, roles x 3 from :func:`exit_hazards`) is a
-    retirement, relocation or end of post; else ``u`` below that plus the resignation hazard of the
-    person's intention state is a resignation. (One compiled pass over the people, after one bulk draw of
-    their uniforms.)"""
+    the role's cumulative lever-free hazards (``lever_free``, roles x 3 from :func:`exit_hazards`, or
+    networks x roles x 3) is a retirement, relocation or end of post; else ``u`` below that plus the
+    resignation hazard of the person's intention state (one value, or one per network) is a resignation.
+    (One compiled pass over the people, after one bulk draw of their uniforms.)"""
     u = stream.uniforms(net)
-    return _exits(u, np.asarray(role, np.int64), np.asarray(intends, np.bool_),
-                  np.ascontiguousarray(lever_free, np.float64), float(h_intending), float(h_not))
+    lf = np.asarray(lever_free, np.float64)
+    lf = lf[None] if lf.ndim == 2 else lf
+    h1, h0 = np.atleast_1d(np.asarray(h_intending, np.float64)), np.atleast_1d(np.asarray(h_not, np.float64))
+    k = max(lf.shape[0], len(h1), len(h0))  # networks with values of their own (1: the same everywhere)
+    lf = np.ascontiguousarray(np.broadcast_to(lf, (k, *lf.shape[1:])))
+    h1, h0 = np.ascontiguousarray(np.broadcast_to(h1, (k,))), np.ascontiguousarray(np.broadcast_to(h0, (k,)))
+    g = np.asarray(net, np.int64) if k > 1 else np.zeros(len(u), np.int64)
+    return _exits(u, g, np.asarray(role, np.int64), np.asarray(intends, np.bool_), lf, h1, h0)
 
 
 @njit
-def _exits(u, role, intends, lever_free, h_intending, h_not):  # noqa: ANN001, ANN202
+def _exits(u, net, role, intends, lever_free, h_intending, h_not):  # noqa: ANN001, ANN202
     kind = np.zeros(len(u), np.int8)
     for i in range(len(u)):
-        x, r = u[i], role[i]
-        if x < lever_free[r, 0]:
+        x, r, g = u[i], role[i], net[i]
+        if x < lever_free[g, r, 0]:
             kind[i] = RETIREMENT
-        elif x < lever_free[r, 1]:
+        elif x < lever_free[g, r, 1]:
             kind[i] = RELOCATION
-        elif x < lever_free[r, 2]:
+        elif x < lever_free[g, r, 2]:
             kind[i] = END_OF_POST
-        elif x < lever_free[r, 2] + (h_intending if intends[i] else h_not):
+        elif x < lever_free[g, r, 2] + (h_intending[g] if intends[i] else h_not[g]):
             kind[i] = RESIGNATION
     return kind

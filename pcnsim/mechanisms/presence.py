@@ -61,13 +61,14 @@ class Sites:
 
 def build_sites(ids: np.ndarray, role: np.ndarray, net: np.ndarray, net_first: np.ndarray, n_prac: np.ndarray,
                 split_first: np.ndarray, split_n: np.ndarray, has_base: np.ndarray,
-                base_share: float, n_roles: int) -> Sites:
+                base_share: float | np.ndarray, n_roles: int) -> Sites:
     """Membership records of the practices each active person works at (``net``, ``split_n`` etc. per ``ids``;
     ``net_first`` and ``n_prac`` per network).
 
     A person's records are their ``split_n`` practices from ``split_first`` on (wrapping round the network's
     practices), the first being the base if they have one. Records are ordered by (practice, role), stably
     (people in ``ids`` order within a run): a counting sort in one compiled pass (``_build_sites``).
+    ``base_share`` is one value, or one per network.
     """
     net_first = np.asarray(net_first, dtype=np.int64)
     n_prac = np.asarray(n_prac, dtype=np.int64)
@@ -75,14 +76,16 @@ def build_sites(ids: np.ndarray, role: np.ndarray, net: np.ndarray, net_first: n
     owner, key, share, start, same_lo, same_n, all_lo, all_n = _build_sites(
         np.asarray(role, dtype=np.int64), np.asarray(net, dtype=np.int64), net_first, n_prac,
         np.asarray(split_first, dtype=np.int64), np.asarray(split_n, dtype=np.int64),
-        np.asarray(has_base, dtype=np.bool_), float(base_share), int(n_roles), n_keys)
+        np.asarray(has_base, dtype=np.bool_), np.ascontiguousarray(np.atleast_1d(np.asarray(base_share, np.float64))),
+        int(n_roles), n_keys)
     return Sites(staff=np.asarray(ids, dtype=np.int64)[owner], key=key, share=share, n_roles=n_roles, owner=owner,
                  start=start, same_lo=same_lo, same_n=same_n, all_lo=all_lo, all_n=all_n)
 
 
 @njit
-def _build_sites(role, net, net_first, n_prac, split_first, split_n, has_base, base_share, n_roles, n_keys):  # noqa: ANN001, ANN202
+def _build_sites(role, net, net_first, n_prac, split_first, split_n, has_base, base_share_of, n_roles, n_keys):  # noqa: ANN001, ANN202
     n = len(role)
+    per_net = len(base_share_of) > 1
     n_rec = 0
     for i in range(n):
         n_rec += split_n[i]
@@ -101,6 +104,7 @@ def _build_sites(role, net, net_first, n_prac, split_first, split_n, has_base, b
             key = (net_first[g] + q) * n_roles + role[i]
             rec_key[r] = key
             if base:
+                base_share = base_share_of[g if per_net else 0]
                 rec_share[r] = base_share if k == 0 else (1.0 - base_share) / (s - 1)
             else:
                 rec_share[r] = 1.0 / s

@@ -29,8 +29,9 @@ from pcnsim._jit import njit
 from pcnsim.streams import Stream
 
 
-def open_posts(vacancy_fte: np.ndarray, post_fte: np.ndarray, min_post: float) -> np.ndarray:
-    """Number of posts open for each unit's vacancy."""
+def open_posts(vacancy_fte: np.ndarray, post_fte: np.ndarray, min_post: float | np.ndarray) -> np.ndarray:
+    """Number of posts open for each unit's vacancy (``min_post``: the smallest post, FTE; one value or
+    broadcast with the units)."""
     v = np.maximum(vacancy_fte, 0.0)
     full = np.floor(v / post_fte + 1e-9)
     rest = v - full * post_fte
@@ -53,12 +54,13 @@ def fill_chance(base: np.ndarray, supply: np.ndarray, deprivation: np.ndarray, p
 
 
 def hires(stream: Stream, unit_net: np.ndarray, posts: np.ndarray, q: np.ndarray, vacancy_fte: np.ndarray,
-          post_fte: np.ndarray, min_post: float) -> tuple[np.ndarray, np.ndarray]:
+          post_fte: np.ndarray, min_post: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Draw this week's hires. Returns (unit index per hire, FTE per hire); FTE never exceeds the vacancy.
 
     Each open post is filled with chance ``q`` of its unit, by one uniform of the unit's network
     (``unit_net``) ``stream``, posts in unit order (so a unit's hires are Binomial(posts, q)); the first
-    posts of a unit to be filled are the whole ones, the last the remainder of its vacancy."""
+    posts of a unit to be filled are the whole ones, the last the remainder of its vacancy. ``min_post``
+    (the smallest post, FTE) is one value or one per unit."""
     post_unit = np.repeat(np.arange(len(posts)), posts)
     filled = post_unit[stream.uniforms(np.asarray(unit_net, dtype=np.int64)[post_unit]) < q[post_unit]]
     n = np.bincount(filled, minlength=len(posts))
@@ -67,7 +69,8 @@ def hires(stream: Stream, unit_net: np.ndarray, posts: np.ndarray, q: np.ndarray
         return unit, np.empty(0, dtype=np.float32)
     k = np.arange(len(unit)) - np.repeat(np.cumsum(n) - n, n)  # 0.. within unit
     fte = np.clip(vacancy_fte[unit] - k * post_fte[unit], 0.0, post_fte[unit])
-    keep = fte >= min_post - 1e-9
+    floor = np.asarray(min_post, np.float64)
+    keep = fte >= (floor[unit] if floor.ndim else floor) - 1e-9
     return unit[keep], fte[keep].astype(np.float32)
 
 

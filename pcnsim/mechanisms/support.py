@@ -37,13 +37,14 @@ def share_supervision(demand_hours: np.ndarray, need_per_fte: np.ndarray, priori
     """Coverage (0-1) of each team's supervision need (networks x roles) from the GP hours available.
 
     ``demand_hours`` (networks x roles) is the supervision each team needs this week, ``need_per_fte`` (per
-    role) the hours an FTE of the role needs, ``priority`` the exponent of the need in the shares (per
+    role, or per network x role) the hours an FTE of the role needs, ``priority`` the exponent of the need in the shares (per
     network, or one value) and ``capacity_hours`` the GP hours of each network. With priority 0 every
     role gets ``min(1, capacity / demand)``. Teams with no demand get 1."""
     d = np.ascontiguousarray(demand_hours, np.float64)
     n = d.shape[0]
     pr = np.broadcast_to(np.asarray(priority, np.float64), (n,)).copy()
-    return _share(d, np.asarray(need_per_fte, np.float64), pr, np.asarray(capacity_hours, np.float64))
+    need = np.ascontiguousarray(np.broadcast_to(np.asarray(need_per_fte, np.float64), d.shape))
+    return _share(d, need, pr, np.asarray(capacity_hours, np.float64))
 
 
 @njit
@@ -59,7 +60,7 @@ def _share(demand, need, priority, capacity):  # noqa: ANN001, ANN202
         if total <= capacity[g]:
             continue  # every need met
         for r in range(k):
-            w[r] = need[r] ** priority[g] if need[r] > 0.0 else 0.0
+            w[r] = need[g, r] ** priority[g] if need[g, r] > 0.0 else 0.0
             capped[r] = False
         left = capacity[g]
         # water-filling: cap the role with the largest weight while its share would exceed full cover

@@ -133,15 +133,22 @@ def _poisson_inversion(mean, u, big, head):  # noqa: ANN001, ANN202
     return out
 
 
+def _per_network(value: float | np.ndarray) -> np.ndarray:
+    """A parameter as the kernels take it: a float64 array with one value per network, or one value for all
+    (length 1)."""
+    return np.ascontiguousarray(np.atleast_1d(np.asarray(value, np.float64)))
+
+
 def site_encounters(stream: Stream, sites: Sites, net: np.ndarray, onsite: np.ndarray, week_days: np.ndarray,
-                    homophily: float, with_same: bool = False) -> tuple[np.ndarray, ...]:
+                    homophily: float | np.ndarray, with_same: bool = False) -> tuple[np.ndarray, ...]:
     """On-site encounters this week: returns (``src``, ``dst``) person ids, one pair per encounter that happened
     (with ``with_same``, also ``same``: whether the pair share a profession, for :func:`reinforce`).
 
     ``net`` (the network), ``onsite`` (1 - remote share) and ``week_days`` (5 x ``contacts_per_day`` x FTE)
     are per person, in the order of the ``ids`` the sites were built from. Each record (person p at practice
     q, a share s of p's on-site time) draws Poisson(week_days[p] x onsite[p] x s) encounters; each picks a
-    record of practice q, of p's profession with chance ``homophily``, else of any (uniformly); a draw of p's
+    record of practice q, of p's profession with chance ``homophily`` (one value, or one per network), else
+    of any (uniformly); a draw of p's
     own record is no encounter; the encounter happens with chance onsite x share of the partner's record.
     Draws come from ``stream`` (the model's ``onsite``), record by record: the counts, then one uniform per
     encounter.
@@ -150,13 +157,13 @@ def site_encounters(stream: Stream, sites: Sites, net: np.ndarray, onsite: np.nd
     rec_net = np.asarray(net, dtype=np.int64)[sites.owner]
     count = poisson(stream, rec_net, np.asarray(week_days, dtype=np.float64)[sites.owner] * here)
     src, dst, same = _site_encounters(count, int(count.sum()), rec_net, stream.seed, stream.counter, sites.staff,
-                                      sites.key, here, float(homophily), sites.same_lo, sites.same_n, sites.all_lo,
+                                      sites.key, here, _per_network(homophily), sites.same_lo, sites.same_n, sites.all_lo,
                                       sites.all_n)
     return (src, dst, same) if with_same else (src, dst)
 
 
 @njit
-def _site_encounters(count, n_enc, rec_net, seed, counter, staff, key, here, homophily, same_lo, same_n, all_lo,  # noqa: ANN001, ANN202
+def _site_encounters(count, n_enc, rec_net, seed, counter, staff, key, here, homophily_of, same_lo, same_n, all_lo,  # noqa: ANN001, ANN202
                      all_n):
     # One uniform x per encounter (from the record's network's stream, counted as it goes) decides all three
     # things, each from a part of x that is uniform and independent of the others: x < homophily picks the
@@ -169,14 +176,16 @@ def _site_encounters(count, n_enc, rec_net, seed, counter, staff, key, here, hom
     src = np.empty(n_enc, np.int64)
     dst = np.empty(n_enc, np.int64)
     pair_same = np.empty(n_enc, np.bool_)
-    inv_same = 1.0 / homophily if homophily > 0.0 else 0.0
-    inv_all = 1.0 / (1.0 - homophily) if homophily < 1.0 else 0.0
+    per_net = len(homophily_of) > 1
     m = 0
     for r in range(len(count)):
         n_r = count[r]
         if n_r == 0:
             continue
         g = rec_net[r]
+        homophily = homophily_of[g if per_net else 0]
+        inv_same = 1.0 / homophily if homophily > 0.0 else 0.0
+        inv_all = 1.0 / (1.0 - homophily) if homophily < 1.0 else 0.0
         b, c = seed[g], counter[g]
         s_lo, s_n, a_lo, a_n, me = same_lo[r], same_n[r], all_lo[r], all_n[r], staff[r]
         for k in range(n_r):
@@ -195,13 +204,14 @@ def _site_encounters(count, n_enc, rec_net, seed, counter, staff, key, here, hom
 
 
 def group_encounters(stream: Stream, groups: Groups, ids: np.ndarray, net: np.ndarray, role: np.ndarray,
-                     mean: np.ndarray, homophily: float, taking_part: np.ndarray | None = None,
+                     mean: np.ndarray, homophily: float | np.ndarray, taking_part: np.ndarray | None = None,
                      with_same: bool = False) -> tuple[np.ndarray, ...]:
     """Encounters across a network (remote, or mixing): returns (``src``, ``dst``) person ids (with
     ``with_same``, also ``same``: whether the pair share a profession, for :func:`reinforce`).
 
     Person ``ids[i]`` (network ``net[i]``, profession ``role[i]``) draws Poisson(``mean[i]``) encounters; each
-    picks a colleague of the network uniformly, of the same profession with chance ``homophily``; drawing
+    picks a colleague of the network uniformly, of the same profession with chance ``homophily`` (one
+    value, or one per network); drawing
     oneself is no encounter. With ``taking_part`` (a per-person-id bool), only partners taking part count.
     Draws come from ``stream`` (the model's ``remote`` or ``mixing``), person by person: the counts, then
     two uniforms per encounter (own profession?, which colleague).
@@ -211,13 +221,13 @@ def group_encounters(stream: Stream, groups: Groups, ids: np.ndarray, net: np.nd
     part = np.zeros(1, np.bool_) if taking_part is None else np.asarray(taking_part, dtype=np.bool_)
     src, dst, same = _group_encounters(count, int(count.sum()), stream.seed, stream.counter,
                                        np.asarray(ids, dtype=np.int64), net, np.asarray(role, dtype=np.int64),
-                                       float(homophily), groups.ids, groups.start, int(groups.n_roles), part,
+                                       _per_network(homophily), groups.ids, groups.start, int(groups.n_roles), part,
                                        taking_part is not None)
     return (src, dst, same) if with_same else (src, dst)
 
 
 @njit
-def _group_encounters(count, n_enc, seed, counter, ids, net, role, homophily, gids, start, n_roles, part,  # noqa: ANN001, ANN202
+def _group_encounters(count, n_enc, seed, counter, ids, net, role, homophily_of, gids, start, n_roles, part,  # noqa: ANN001, ANN202
                       use_part):
     # The partner shares the person's profession when its position in the sorted ids falls in the run of
     # the person's own (network, role).
@@ -225,11 +235,13 @@ def _group_encounters(count, n_enc, seed, counter, ids, net, role, homophily, gi
     dst = np.empty(n_enc, np.int64)
     pair_same = np.empty(n_enc, np.bool_)
     m = 0
+    per_net = len(homophily_of) > 1
     for i in range(len(count)):
         n_i = count[i]
         if n_i == 0:
             continue
         g = net[i]
+        homophily = homophily_of[g if per_net else 0]
         b, c = seed[g], counter[g]
         me = ids[i]
         own_lo = start[g * n_roles + role[i]]
@@ -256,8 +268,9 @@ def _group_encounters(count, n_enc, seed, counter, ids, net, role, homophily, gi
 
 
 # ---------------------------------------------------------------------------------------------- tie upkeep
-def reinforce(tie_j: np.ndarray, tie_w: np.ndarray, src: np.ndarray, dst: np.ndarray, gain: float,
-              role: np.ndarray, k_same: int = K_SAME, same: np.ndarray | None = None) -> None:
+def reinforce(tie_j: np.ndarray, tie_w: np.ndarray, src: np.ndarray, dst: np.ndarray, gain: float | np.ndarray,
+              role: np.ndarray, k_same: int = K_SAME, same: np.ndarray | None = None,
+              network: np.ndarray | None = None) -> None:
     """Apply encounters ``src[e]``-``dst[e]`` in order, in place: each strengthens both people's tie
     (w <- w + gain (1 - w)) before the next is applied.
 
@@ -269,7 +282,10 @@ def reinforce(tie_j: np.ndarray, tie_w: np.ndarray, src: np.ndarray, dst: np.nda
     colleagues of other professions never touches a peer tie (nor the reverse).
 
     ``same`` (per encounter: do the pair share a profession?), when the encounter kernels give it, saves
-    looking up both roles for every encounter; it must equal ``role[src] == role[dst]``."""
+    looking up both roles for every encounter; it must equal ``role[src] == role[dst]``.
+
+    ``gain`` is one value, or one per network with ``network`` (per staff id) saying whose: an encounter
+    takes the gain of its pair's network (every tie is within a network)."""
     _check_tables(tie_j, tie_w)
     k = tie_j.shape[1]
     if not 0 < k_same < k:
@@ -278,7 +294,11 @@ def reinforce(tie_j: np.ndarray, tie_w: np.ndarray, src: np.ndarray, dst: np.nda
     role = np.asarray(role, dtype=np.int16)
     if same is None:
         same = role[src] == role[dst]
-    _reinforce(tie_j, tie_w, src, dst, float(gain), np.asarray(same, dtype=np.bool_), int(k_same))
+    gains = _per_network(gain)
+    if len(gains) > 1 and network is None:
+        raise ValueError("a gain per network needs the network of each staff id")
+    net = np.zeros(1, np.int32) if len(gains) == 1 else np.asarray(network, dtype=np.int32)
+    _reinforce(tie_j, tie_w, src, dst, gains, net, np.asarray(same, dtype=np.bool_), int(k_same))
 
 
 @njit(inline="always")
@@ -327,18 +347,24 @@ def _strengthen(tie_j, tie_w, a, b, gain, slot, lo, hi):  # noqa: ANN001, ANN202
 
 
 @njit
-def _reinforce(tie_j, tie_w, src, dst, gain, same, k_same):  # noqa: ANN001, ANN202
+def _reinforce(tie_j, tie_w, src, dst, gains, network, same, k_same):  # noqa: ANN001, ANN202
     # Two copies of the loop, so that the model's layout gets the unrolled search with no test inside it.
     k = tie_j.shape[1]
+    per_net = len(gains) > 1
+    gain = gains[0]
     if k == K_TIES and k_same == K_SAME and k == 2 * K_SAME:
         for e in range(len(src)):
             a, b = src[e], dst[e]
+            if per_net:
+                gain = gains[network[a]]
             lo = 0 if same[e] else K_SAME
             _strengthen(tie_j, tie_w, a, b, gain, _find(tie_j[a], b, lo), lo, lo + K_SAME)
             _strengthen(tie_j, tie_w, b, a, gain, _find(tie_j[b], a, lo), lo, lo + K_SAME)
     else:
         for e in range(len(src)):
             a, b = src[e], dst[e]
+            if per_net:
+                gain = gains[network[a]]
             lo, hi = (0, k_same) if same[e] else (k_same, k)
             _strengthen(tie_j, tie_w, a, b, gain, _find_any(tie_j[a], b, lo, hi), lo, hi)
             _strengthen(tie_j, tie_w, b, a, gain, _find_any(tie_j[b], a, lo, hi), lo, hi)

@@ -66,6 +66,14 @@ class Weights(NamedTuple):
         values = {f: derived[f] if f in derived else float(getattr(p, f)) for f in cls._fields}
         return cls(**{f: np.full(n_networks, v, dtype=np.float64) for f, v in values.items()})
 
+    @classmethod
+    def of_table(cls, table: object, pandemic: bool = False) -> Weights:
+        """The weights of a :class:`pcnsim.netparams.NetworkParams` (each network its own parameter set)."""
+        if len(table.sets) == 1:
+            return cls.of(table.first, pandemic, table.n_networks)
+        rows = [cls.of(q, pandemic, 1) for q in table.sets]
+        return cls(**{f: np.concatenate([getattr(r, f) for r in rows]) for f in cls._fields})
+
     def matrix(self) -> np.ndarray:
         """The weights as one C-contiguous (networks x fields) array, a network's row in a few cache lines
         (the pass reads a person's network's weights from it; column ``k`` is field ``k``)."""
@@ -111,16 +119,24 @@ NO_LEVERS = PersonLevers()  # every lever neutral
 _NONE = np.zeros(1, dtype=np.float32)
 
 
+def _per_team(need_per_fte: np.ndarray, n_networks: int, n_roles: int) -> np.ndarray:
+    """Supervision need per FTE as the kernels take it: networks x roles (a per-role array is the same in
+    every network)."""
+    need = np.asarray(need_per_fte, np.float64)
+    return np.ascontiguousarray(np.broadcast_to(need.reshape(-1, n_roles), (n_networks, n_roles)))
+
+
 def team_sums(role: np.ndarray, net: np.ndarray, fte: np.ndarray, on_notice: np.ndarray, is_arrs: np.ndarray,
               need_per_fte: np.ndarray, n_networks: int, n_roles: int) -> tuple[np.ndarray, np.ndarray]:
     """Supervision demand (hours) and FTE in post (not on notice) per team (network x role, flat).
 
-    ``role``, ``net``, ``fte`` and ``on_notice`` are per person; ``is_arrs`` and ``need_per_fte`` (hours of
-    supervision an FTE of the role needs a week) per role. The same sums, in the same order, as
+    ``role``, ``net``, ``fte`` and ``on_notice`` are per person; ``is_arrs`` per role and ``need_per_fte``
+    (hours of supervision an FTE of the role needs a week) per role or per network x role. The same sums, in the same
+    order, as
     ``np.bincount(net * n_roles + role, weights=need)`` and ``np.bincount(net * n_roles + role, weights=in_post)``."""
     return _team_sums(np.asarray(role, np.int64), np.asarray(net, np.int64), np.asarray(fte, np.float64),
                       np.asarray(on_notice, np.bool_), np.asarray(is_arrs, np.bool_),
-                      np.asarray(need_per_fte, np.float64), int(n_networks), int(n_roles))
+                      _per_team(need_per_fte, int(n_networks), int(n_roles)), int(n_networks), int(n_roles))
 
 
 @njit
@@ -129,7 +145,7 @@ def _team_sums(role, net, fte, on_notice, is_arrs, need_per_fte, n_networks, n_r
     in_post = np.zeros(n_networks * n_roles)
     for i in range(len(role)):
         r, g = role[i], net[i]
-        demand[g * n_roles + r] += need_per_fte[r] * fte[i] if is_arrs[r] else 0.0
+        demand[g * n_roles + r] += need_per_fte[g, r] * fte[i] if is_arrs[r] else 0.0
         in_post[g * n_roles + r] += 0.0 if on_notice[i] else fte[i]
     return demand, in_post
 
@@ -145,12 +161,12 @@ def update(ids: np.ndarray, role: np.ndarray, net: np.ndarray, fte: np.ndarray, 
     ``same_strength`` (tie sums after this week's contact), ``split`` (practices worked at) and ``base``.
     Per network: ``vision``, ``clarity`` and the weights ``w``; per team (network x role, flat): supervision
     ``coverage`` and ``team_load``; per network x role: ``pay_gap`` (market over offered pay, minus 1). Per
-    role: ``is_arrs``, ``need_per_fte`` (supervision hours a week) and ``role_discrepancy``. The person's
-    personal propensity and affiliation must already be renewed for the week.
+    role: ``is_arrs`` and ``role_discrepancy``; per role or per network x role ``need_per_fte`` (supervision
+    hours a week). The person's personal propensity and affiliation must already be renewed for the week.
 
     Writes belonging, supervision, peer, support, load, burnout, discrepancy, pay_gap, intention and
-    intends. Returns the supervision received summed over the people who need it, their number, and the
-    protected hours given (for GP sessions)."""
+    intends. Returns, per network, the supervision received summed over the people who need it, their
+    number, and the protected hours given (for GP sessions)."""
     s = staff
 
     def lever(a: np.ndarray | None) -> tuple[np.ndarray, bool]:  # the kernel takes an array and a flag
@@ -164,7 +180,7 @@ def update(ids: np.ndarray, role: np.ndarray, net: np.ndarray, fte: np.ndarray, 
         s.propensity, s.affiliation, s.intention, s.intends,
         np.asarray(vision, np.float64), np.asarray(clarity, np.float64), np.asarray(coverage, np.float64).ravel(),
         np.asarray(team_load, np.float64), np.ascontiguousarray(pay_gap, np.float64),
-        np.asarray(is_arrs, np.bool_), np.asarray(need_per_fte, np.float64),
+        np.asarray(is_arrs, np.bool_), _per_team(need_per_fte, len(vision), np.shape(pay_gap)[-1]),
         np.asarray(role_discrepancy, np.float64),
         *lever(levers.protected_hours), *lever(levers.peer_bonus), *lever(levers.extra_load),
         *lever(levers.discrepancy_cut), w.matrix())
@@ -176,7 +192,8 @@ def _update(ids, role, net, fte, remote, strength, same_strength, split, base,  
             affiliation, intention, intends, vision, clarity, coverage, team_load, gap, is_arrs, need_per_fte,
             role_disc, protected, has_protected, bonus, has_bonus, extra, has_extra, cut, has_cut, wm):
     n_roles = gap.shape[1]
-    sup_sum, n_need, prot_sum = 0.0, 0, 0.0
+    n_net = len(vision)
+    sup_sum, n_need, prot_sum = np.zeros(n_net), np.zeros(n_net, np.int64), np.zeros(n_net)
     for p in range(len(ids)):
         i, r, g = ids[p], role[p], net[p]
         w = wm[g]  # this person's network's weights (columns: the fields of Weights)
@@ -188,15 +205,15 @@ def _update(ids, role, net, fte, remote, strength, same_strength, split, base,  
         b = np.float32(bel.step(np.float64(belonging[i]), tgt, w[_BELONGING_RATE]))
         belonging[i] = b
         # mechanism 4: support
-        need = need_per_fte[r] * fte[p] if arrs else 0.0
+        need = need_per_fte[g, r] * fte[p] if arrs else 0.0
         prot = np.float64(protected[i]) if has_protected else 0.0
         sv = sup.supervision(coverage[g * n_roles + r], need, prot)
         pr = sup.peer(np.float64(same_strength[p]) + (np.float64(bonus[i]) if has_bonus else 0.0), w[_PEER_HALF])
         su = sup.combine(sv, pr, need > 0.0, w[_SUP_WEIGHT])
         if need > 0.0:
-            sup_sum += sv
-            n_need += 1
-        prot_sum += prot
+            sup_sum[g] += sv
+            n_need[g] += 1
+        prot_sum[g] += prot
         supervision[i], peer[i], support[i] = sv, pr, su
         su32 = np.float64(np.float32(su))
         # mechanism 5: workload and burnout

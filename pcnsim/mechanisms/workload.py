@@ -25,8 +25,9 @@ from pcnsim._jit import njit
 
 
 def follow_plan(work: np.ndarray, planned: np.ndarray, ramp_weeks: float) -> np.ndarray:
-    """One week of a team's work (FTE) moving towards the FTE planned, with time constant ``ramp_weeks``."""
-    return work + (planned - work) / max(ramp_weeks, 1.0)
+    """One week of a team's work (FTE) moving towards the FTE planned, with time constant ``ramp_weeks`` (one
+    value, or one per team)."""
+    return work + (planned - work) / np.maximum(ramp_weeks, 1.0)
 
 
 def team_load(in_post: np.ndarray, work: np.ndarray, vacancy_pressure: float, need_factor: np.ndarray,
