@@ -143,6 +143,33 @@ def test_every_public_function_class_and_method_in_the_reference_has_a_docstring
     assert not missing, f"{len(missing)} public names without a docstring: {missing}"
 
 
+def test_every_public_function_and_class_of_the_package_has_a_docstring():
+    """Beyond the reference: every module of pcnsim that is not private (the command line and the teaching
+    app included), its public classes and functions (``__all__``, else what it defines) and their methods."""
+    import pkgutil
+
+    import pcnsim
+
+    names = ["pcnsim"] + [m.name for m in pkgutil.walk_packages(pcnsim.__path__, "pcnsim.")
+                          if not any(part.startswith("_") for part in m.name.split(".")[1:])]
+    missing = []
+    for name in names:
+        module = importlib.import_module(name)
+        if not (module.__doc__ or "").strip():
+            missing.append(f"{name} (module)")
+        for n, obj in public_members(module).items():
+            if not (inspect.isclass(obj) or inspect.isfunction(obj)) or obj.__module__ != name:
+                continue  # data, and re-exports (checked where they are defined)
+            if not own_doc(obj):
+                missing.append(f"{name}.{n}")
+            if inspect.isclass(obj):
+                for m, meth in class_methods(obj).items():
+                    doc = inspect.getdoc(getattr(obj, m)) if not isinstance(meth, property) else meth.__doc__
+                    if not (doc or "").strip():
+                        missing.append(f"{name}.{n}.{m}")
+    assert not missing, f"{len(missing)} public names without a docstring: {missing}"
+
+
 def test_readme_links_the_site_and_says_how_to_build_it():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "docs/_build/html/index.html" in text and "make docs" in text
