@@ -58,7 +58,8 @@ exclude_patterns = ["_build", "**/.ipynb_checkpoints"]
 # -- strictness: the build runs with -W (every warning fails it) and nitpicky, so a reference to a pcnsim
 # object that does not exist fails too. Names outside pcnsim (numpy, pandas, mesa, pydantic, the standard
 # library) cannot be resolved offline (no intersphinx inventories), so only those are let through, and
-# pcnsim's private helpers (a leading underscore: not documented) that signatures and base lists name.
+# pcnsim's private helpers (a leading underscore: not documented) that signatures, base lists and docstrings
+# name.
 nitpicky = True
 _OUTSIDE = ("numpy", "np", "pandas", "pd", "scipy", "matplotlib", "mesa", "pydantic", "pydantic_core", "SALib",
             "dask", "distributed", "pyarrow", "numba", "tqdm", "ema_workbench", "networkx", "typing", "collections",
@@ -72,6 +73,7 @@ nitpick_ignore_regex = [
     (r"py:.*", rf"({'|'.join(_OUTSIDE)})\..*"),
     (r"py:.*", rf"({'|'.join(_BUILTINS)})"),
     (r"py:.*", r"pcnsim\..*\._\w+(\..*)?"),  # private helpers (pcnsim.x._Mixing, a base class)
+    (r"py:.*", r"_\w+(\..*)?"),  # the same, named as its module sees it (a docstring's :func:`_helper`)
 ]
 
 # -- autodoc and numpydoc -----------------------------------------------------------------------------------
