@@ -5,9 +5,10 @@ Common random numbers
     same draws and seeds are used in every arm, so an arm's difference from the baseline in one (draw, seed) is
     the intervention's effect under those parameters and that luck.
 Batches
-    A batch holds every arm of a few (draw, seed) pairs: ``run_batch(payload, tasks)`` takes a list of
-    (scenario, parameters, seed) tasks and returns one summary row per task, the interface an executor that
-    packs many runs into one model could implement.
+    A batch holds every arm of some (draw, seed) pairs: ``run_batch(payload, tasks)`` takes a list of
+    (scenario, parameters, seed) tasks and returns one summary row per task. The runs of a batch are packed
+    as the networks of one model (:mod:`pcnsim.pack`), each with its own parameters, seed and interventions;
+    each row is what the run alone gives, bit for bit.
 Store
     The sweep store (:class:`pcnsim.sweep.ResultStore`): one Parquet file per finished batch, written to a
     hidden temporary file and renamed, so a killed comparison resumes where it stopped; a manifest
@@ -61,21 +62,21 @@ def run_batch(payload: dict[str, Any], tasks: Sequence[EnsembleTask]) -> list[di
     from pcnsim.experiments import run_outcomes
     from pcnsim.scenario import Scenario
 
+    from pcnsim.pack import PackedRun, run_packed
+
     warnings.filterwarnings("ignore", category=FutureWarning, module="mesa")
+    t0 = time.perf_counter()
     scenarios = [Scenario.from_dict(d, source=s) for d, s in zip(payload["scenarios"], payload["sources"], strict=True)]
     weeks = int(payload["weeks"])
+    runs = [PackedRun(scenarios[t.arm].with_changes(parameters={**scenarios[t.arm].parameters, **t.overrides},
+                                                    weeks=weeks), int(t.seed)) for t in tasks]
+    results = run_packed(runs, weeks, result=lambda run: (run_outcomes(run)[0], run_economics(run)))
+    each = (time.perf_counter() - t0) / max(1, len(tasks))
     rows = []
-    for t in tasks:
-        t0 = time.perf_counter()
-        base = scenarios[t.arm]
-        sc = base.with_changes(parameters={**base.parameters, **t.overrides}, weeks=weeks)
-        model = sc.build_model(seed=t.seed)
-        model.run(weeks)
-        out, _ = run_outcomes(model)
-        rows.append({"run_id": t.run_id, "arm": t.arm, "scenario": base.name, "draw": t.draw, "particle": t.particle,
-                     "seed_index": t.seed_index, "seed": t.seed, "point": t.draw, "replicate": t.seed_index,
-                     **{k: out[k] for k in RUN_OUTCOMES}, **run_economics(model),
-                     "elapsed_s": time.perf_counter() - t0})
+    for t, (out, econ) in zip(tasks, results, strict=True):
+        rows.append({"run_id": t.run_id, "arm": t.arm, "scenario": scenarios[t.arm].name, "draw": t.draw,
+                     "particle": t.particle, "seed_index": t.seed_index, "seed": t.seed, "point": t.draw,
+                     "replicate": t.seed_index, **{k: out[k] for k in RUN_OUTCOMES}, **econ, "elapsed_s": each})
     return rows
 
 
@@ -200,7 +201,9 @@ def execute(scenarios: Sequence[Any], draws: pd.DataFrame, seeds: Sequence[int],
         tasks = make_tasks(scenarios, draws, seeds, tag)
         pending = [t for t in tasks if t.run_id not in done]
         per_pair = len(scenarios)
-        bs = batch_size or per_pair * max(1, min(4, len(pending) // max(1, per_pair * 4 * executor.workers)))
+        # whole (draw, seed) pairs per batch, up to about 250 runs (one packed model: pcnsim.pack)
+        pairs = max(1, min(max(1, 250 // per_pair), len(pending) // max(1, per_pair * 4 * executor.workers)))
+        bs = batch_size or per_pair * pairs
         batches = [pending[i:i + bs] for i in range(0, len(pending), bs)]
         if max_runs is not None:
             batches = batches[: max(1, -(-max_runs // bs))]

@@ -687,7 +687,8 @@ class PCNModel(mesa.Model):
         self.network_week = {"appointments": appts - gp_sessions * self.netp.appointments_per_gp_session,
                              "gp_supervision_sessions": gp_sessions, "intervention_cost": lev.cost_net.copy(),
                              "spend_week": paid, "vacancies_fte": self._vacancies_net,
-                             "supervision_given": self._sup_given, "supervision_needing": self._n_need}
+                             "supervision_given": self._sup_given, "supervision_needing": self._n_need,
+                             "allocation": self.allocation, "spend_ytd": self.claimed_ytd}
         self.appointments = float(self.network_week["appointments"].sum())
         self.gp_supervision_sessions = float(gp_sessions.sum())
         self.intervention_cost = lev.cost

@@ -58,21 +58,27 @@ def _group_key(run: PackedRun, params: Any) -> str:
     return json.dumps([repr(pack_key(params)), sc.roles, sc.policy, sc.workforce], sort_keys=True, default=str)
 
 
+def _summary(run: Any) -> dict[str, Any]:
+    from pcnsim.results import summarise
+
+    return summarise(run, commission=False)
+
+
 def run_packed(runs: Sequence[PackedRun], weeks: int, *, pack_size: int = DEFAULT_PACK,
-               on_pack: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
-    """Run ``runs`` for ``weeks`` weeks, packed, and return each run's network summary, in the order given.
+               result: Callable[[Any], Any] = _summary, on_pack: Callable[[int], None] | None = None) -> list[Any]:
+    """Run ``runs`` for ``weeks`` weeks, packed, and return ``result(run)`` of each, in the order given.
 
-    Runs are grouped by what they must share (:func:`_group_key`), and each group is run as models of at
-    most ``pack_size`` networks. Runs of a scenario that cannot be packed (:func:`packable`) run alone.
-    ``on_pack(n)`` is called after each model with the number of runs it held (progress)."""
-    from pcnsim.evaluate import run_network_summary
-
-    out: list[dict[str, Any] | None] = [None] * len(runs)
+    ``run`` is the finished run: a :class:`NetworkRun` (one network of a packed model, read like a model)
+    or, for a run that cannot be packed (:func:`packable`), its own model. The default result is the run
+    summary without the commissioner's figures. Runs are grouped by what they must share
+    (:func:`_group_key`), and each group is run as models of at most ``pack_size`` networks. ``on_pack(n)``
+    is called after each model with the number of runs it held (progress)."""
+    out: list[Any] = [None] * len(runs)
     groups: dict[str, list[int]] = {}
     params = [r.scenario.resolved_params() for r in runs]
     for i, r in enumerate(runs):
         if not packable(r.scenario):
-            out[i] = run_network_summary(r.scenario, r.seed, weeks)
+            out[i] = result(r.scenario.build_model(seed=int(r.seed)).run(int(weeks)))
             if on_pack is not None:
                 on_pack(1)
             continue
@@ -82,8 +88,9 @@ def run_packed(runs: Sequence[PackedRun], weeks: int, *, pack_size: int = DEFAUL
             chunk = idx[lo:lo + max(1, int(pack_size))]
             model = build_packed([runs[i] for i in chunk], [params[i] for i in chunk])
             model.run(int(weeks))
+            packed = Packed(model)
             for g, i in enumerate(chunk):
-                out[i] = network_summary(model, g)
+                out[i] = result(NetworkRun(packed, g))
             if on_pack is not None:
                 on_pack(len(chunk))
     return out  # type: ignore[return-value]
@@ -133,13 +140,10 @@ def _targeted(runs: Sequence[PackedRun]) -> list[Any]:
 class _Staff:
     """The staff rows of one network of a model, in id order, as a run of that network alone holds them."""
 
-    def __init__(self, staff: Any, g: int) -> None:
-        from pcnsim.state import FIELDS
-
-        rows = np.flatnonzero(staff.network[: staff.n] == g)
-        for name in FIELDS:
-            setattr(self, name, getattr(staff, name)[rows])
-        self.n = len(rows)
+    def __init__(self, fields: dict[str, np.ndarray], rows: slice) -> None:
+        for name, arr in fields.items():
+            setattr(self, name, arr[rows])
+        self.n = rows.stop - rows.start
 
     def view(self, name: str) -> np.ndarray:
         """The rows of a field."""
@@ -153,19 +157,36 @@ class _Staff:
 class _Recorder:
     """The weekly outputs of one network of a model that recorded by network."""
 
-    def __init__(self, rec: Any, g: int, n_networks: int) -> None:
-        self._rec, self._g, self._n = rec, g, n_networks
-        self.start_headcount = rec.start_team_headcount.reshape(n_networks, N_ROLES)[g]
-        self.rows = [{"week": r["week"], "date": r["date"],
-                      **{k: float(v[i][g]) for k, v in rec.network_rows.items()}}
-                     for i, r in enumerate(rec.rows)]
+    def __init__(self, packed: Packed, g: int) -> None:
+        self._teams, self._g = packed.teams, g
+        self.start_headcount = packed.start_headcount[g]
+        weeks, dates = packed.weeks, packed.dates
+        nets = {k: v[:, g].tolist() for k, v in packed.networks.items()}
+        self.rows = [{"week": weeks[i], "date": dates[i], **{k: v[i] for k, v in nets.items()}}
+                     for i in range(len(weeks))]
+        self._add_kpis(packed.arrs)
+
+    def _add_kpis(self, arrs: np.ndarray) -> None:
+        """The network-level weekly outputs computed from the per-team sums, as the model computes them."""
+        t = {m: self._teams[m][:, self._g, :] for m in ("headcount", "fte", "joiners", "leavers", "intending",
+                                                       "belonging", "burnout")}
+        for i, row in enumerate(self.rows):
+            n_arrs = float(t["headcount"][i][arrs].sum())
+            row["headcount"] = int(t["headcount"][i].sum())
+            row["arrs_headcount"] = int(n_arrs)
+            row["arrs_fte"] = float(t["fte"][i][arrs].sum())
+            row["joiners"] = int(t["joiners"][i].sum())
+            row["leavers"] = int(t["leavers"][i].sum())
+            for kpi, m in (("intending_share", "intending"), ("belonging_mean", "belonging"),
+                           ("burnout_mean", "burnout")):
+                row[kpi] = float(t[m][i][arrs].sum()) / n_arrs if n_arrs else 0.0
+            need = row.pop("supervision_needing")
+            given = row.pop("supervision_given")
+            row["supervision_coverage"] = given / need if need else 1.0
 
     def role_array(self, metric: str) -> np.ndarray:
         """weeks x roles array of a per-role metric of this network."""
-        arr = self._rec.by_team[metric]
-        if not arr:
-            return np.zeros((0, N_ROLES))
-        return np.vstack(arr).reshape(len(arr), self._n, N_ROLES)[:, self._g, :]
+        return self._teams[metric][:, self._g, :]
 
     def weekly(self) -> Any:
         """Network-level weekly outputs of this network, one row per week."""
@@ -174,18 +195,44 @@ class _Recorder:
         return pd.DataFrame(self.rows)
 
 
+class Packed:
+    """The results of a model that recorded by network, gathered once for all its networks: the weekly
+    arrays stacked (weeks x networks x roles) and the staff rows grouped by network (in id order)."""
+
+    def __init__(self, model: PCNModel) -> None:
+        from pcnsim.state import FIELDS
+
+        rec = model.recorder
+        if not rec.by_network:
+            raise ValueError("the model did not record by network (record_networks=True)")
+        self.model = model
+        n, w = model.n_networks, len(rec.rows)
+        self.weeks = [r["week"] for r in rec.rows]
+        self.dates = [r["date"] for r in rec.rows]
+        self.teams = {m: (np.stack(v).reshape(w, n, N_ROLES) if v else np.zeros((0, n, N_ROLES)))
+                      for m, v in rec.by_team.items()}
+        self.networks = {k: (np.stack(v) if v else np.zeros((0, n))) for k, v in rec.network_rows.items()}
+        self.start_headcount = rec.start_team_headcount.reshape(n, N_ROLES)
+        self.arrs = model.roles.arrs
+        self.cost_per_fte = model.cost_per_fte(None)
+        s = model.staff
+        order = np.argsort(s.network[: s.n], kind="stable")  # by network, in id order within each
+        self.staff_fields = {name: getattr(s, name)[: s.n][order] for name in FIELDS}
+        self.staff_start = np.searchsorted(s.network[: s.n][order], np.arange(n + 1))
+
+
 class NetworkRun:
     """One network of a model seen as a run of its own: what :func:`pcnsim.results.summarise` reads."""
 
-    def __init__(self, model: PCNModel, g: int) -> None:
-        if not model.recorder.by_network:
-            raise ValueError("the model did not record by network (record_networks=True)")
+    def __init__(self, packed: Packed | PCNModel, g: int) -> None:
+        packed = packed if isinstance(packed, Packed) else Packed(packed)
+        model = packed.model
         self.roles, self.week, self.date, self.fy = model.roles, model.week, model.date, model.fy
         self.params = model.netp.sets[g] if len(model.netp.sets) > 1 else model.params
         self.n_networks = 1
         self.n_practices = int(model.pop.net_n_practices[g])
-        self.staff = _Staff(model.staff, g)
-        self.recorder = _Recorder(model.recorder, g, model.n_networks)
+        self.staff = _Staff(packed.staff_fields, slice(int(packed.staff_start[g]), int(packed.staff_start[g + 1])))
+        self.recorder = _Recorder(packed, g)
         rows = self.recorder.rows
         self.vacancies_fte = rows[-1]["vacancies_fte"] if rows else 0.0
         total = 0.0
@@ -194,6 +241,21 @@ class NetworkRun:
         self.total_intervention_cost = total
         self._years = [(fy, float(a[g]), float(c[g])) for fy, a, c in model.years_by_network]
         self._now = (float(model.allocation[g]), float(model.claimed_ytd[g]))
+        self._cost_per_fte = packed.cost_per_fte[g:g + 1]
+
+    @property
+    def years(self) -> list[dict[str, Any]]:
+        """The complete financial years (see :attr:`pcnsim.model.PCNModel.years`)."""
+        return [r for r in self.year_table() if r["complete"]]
+
+    def summary(self) -> dict[str, Any]:
+        """The run summary of this network, without the commissioner's figures."""
+        return _summary(self)
+
+    def cost_per_fte(self, lev: Any = None) -> np.ndarray:
+        """Cost per FTE-year claimed (1 x roles; see :meth:`pcnsim.model.PCNModel.cost_per_fte`), at the
+        end of the run."""
+        return self._cost_per_fte
 
     def year_table(self) -> list[dict[str, Any]]:
         """Money by financial year of this network (see :meth:`pcnsim.model.PCNModel.year_table`)."""
@@ -205,10 +267,10 @@ class NetworkRun:
         return rows
 
 
-def network_summary(model: PCNModel, g: int) -> dict[str, Any]:
+def network_summary(model: PCNModel | Packed, g: int) -> dict[str, Any]:
     """The run summary (without the commissioner's figures) of network ``g`` of a model that recorded by
     network: the summary a model of that network alone, with its parameters, seed key and interventions,
-    would give."""
+    would give. (For every network of a model, pass ``Packed(model)``: it gathers the results once.)"""
     from pcnsim.results import summarise
 
     return summarise(NetworkRun(model, g), commission=False)

@@ -118,7 +118,7 @@ def _week_sums(active, role, network, fte, intends, belonging, burnout, hire_wee
 
 #: Per-network weekly outputs a recorder keeps with ``by_network`` (keys of ``PCNModel.network_week``).
 NETWORK_WEEK = ("appointments", "gp_supervision_sessions", "intervention_cost", "spend_week", "vacancies_fte",
-                "supervision_given", "supervision_needing")
+                "supervision_given", "supervision_needing", "allocation", "spend_ytd")
 
 
 class Recorder:

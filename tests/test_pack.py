@@ -11,6 +11,7 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pcnsim.evaluate import run_network_summary
@@ -118,3 +119,22 @@ def test_network_params_table():
     assert t.varies and t.n_networks == 2
     with pytest.raises(AttributeError, match="shared"):
         _ = t.start_date
+
+
+def test_weekly_outputs_and_economics_packed_equal_alone(runs):
+    """What the comparisons read from a run (the weekly table, the outcomes and the discounted economics)
+    is the same packed or alone."""
+    from pcnsim.economics import run_economics
+    from pcnsim.experiments import run_outcomes
+
+    def read(run):
+        return run.recorder.weekly(), run_outcomes(run)[0], run_economics(run)
+
+    some = runs[1:6]
+    packed = run_packed(some, WEEKS, result=read)
+    for r, (weekly, outcomes, econ) in zip(some, packed, strict=True):
+        a_weekly, a_out, a_econ = read(r.scenario.build_model(seed=r.seed).run(WEEKS))
+        assert set(weekly.columns) == set(a_weekly.columns)
+        pd.testing.assert_frame_equal(a_weekly[list(weekly.columns)], weekly, check_exact=True, check_dtype=False)
+        _same(a_out, outcomes)
+        _same(a_econ, econ)
