@@ -60,9 +60,8 @@ def run_batch(payload: dict[str, Any], tasks: Sequence[EnsembleTask]) -> list[di
 
     from pcnsim.economics import run_economics
     from pcnsim.experiments import run_outcomes
-    from pcnsim.scenario import Scenario
-
     from pcnsim.pack import PackedRun, run_packed
+    from pcnsim.scenario import Scenario
 
     warnings.filterwarnings("ignore", category=FutureWarning, module="mesa")
     t0 = time.perf_counter()
