@@ -1,13 +1,17 @@
-"""Sweep throughput: runs per second on the local process pool, default scenario, 1 and 2 workers.
+"""Sweep throughput: runs per second packed and one at a time, in process and on the local pool.
 
-    .venv/bin/python benchmarks/bench_sweep.py [--runs 40] [--weeks 260] [--workers 1 2] [--json FILE]
+    .venv/bin/python benchmarks/bench_sweep.py [--runs 1000] [--weeks 260] [--workers 1 2] [--json FILE]
 
-Each measurement is a real ``run_sweep`` of the built-in default scenario (one network, 260 weeks by
-default) with ``--runs`` replicates, written to a temporary result folder: the figure includes pool
-start-up, the Parquet writes and the progress bookkeeping, as a user sees it. "Steady" excludes the
-time to the first finished batch (pool start-up). A serial in-process loop of :func:`pcnsim.evaluate`
-gives the cost of one run without any pool. The machine's load average is printed with the figures:
-on a shared machine, other work slows the pool down.
+Side by side, on the built-in default scenario (one network, 260 weeks by default):
+
+- one at a time: a serial in-process loop of :func:`pcnsim.evaluate` (``--serial-runs`` runs), one model
+  per run;
+- packed: ``--pack-runs`` runs as the networks of one model (:func:`pcnsim.pack.run_packed`), in process;
+- sweep: a real ``run_sweep`` with ``--runs`` replicates on the local pool (batches packed), written to a
+  temporary result folder: the figure includes pool start-up, the Parquet writes and the progress
+  bookkeeping, as a user sees it. "Steady" excludes the time to the first finished batch (pool start-up).
+
+The machine's load average is printed with the figures: on a shared machine, other work slows runs down.
 """
 
 from __future__ import annotations
@@ -75,9 +79,23 @@ def bench_serial(runs: int, weeks: int) -> dict[str, float]:
             "steady_runs_per_s": runs / wall}
 
 
+def bench_packed(runs: int, weeks: int) -> dict[str, float]:
+    from pcnsim.pack import PackedRun, run_packed
+    from pcnsim.scenario import Scenario
+
+    sc = Scenario.default()
+    run_packed([PackedRun(sc, 0)], 1)  # imports and compiled kernels outside the timing
+    t0 = time.perf_counter()
+    run_packed([PackedRun(sc, 1 + i) for i in range(runs)], weeks, pack_size=runs)
+    wall = time.perf_counter() - t0
+    return {"workers": -1, "runs": runs, "weeks": weeks, "wall_s": wall, "runs_per_s": runs / wall,
+            "steady_runs_per_s": runs / wall}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=40, help="runs per measurement (default 40)")
+    ap.add_argument("--runs", type=int, default=1000, help="runs of each sweep on the pool (default 1000)")
+    ap.add_argument("--pack-runs", type=int, default=250, help="runs packed into one model in process (default 250)")
     ap.add_argument("--weeks", type=int, default=260, help="weeks per run (default 260, the default scenario)")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="pool sizes to measure (default 1 2)")
     ap.add_argument("--serial-runs", type=int, default=10, help="runs of the in-process reference (0: skip)")
@@ -86,15 +104,23 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     if a.serial_runs:
         rows.append(bench_serial(a.serial_runs, a.weeks))
+    if a.pack_runs:
+        rows.append(bench_packed(a.pack_runs, a.weeks))
     for w in a.workers:
         rows.append(bench_pool(w, a.runs, a.weeks))
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     print(f"pcnsim sweep benchmark: default scenario, {a.weeks} weeks a run; {os.cpu_count()} CPUs; "
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    print(f"{'executor':<22}{'runs':>6}{'wall s':>9}{'runs/s':>9}{'steady runs/s':>15}")
+    print(f"{'how':<34}{'runs':>6}{'wall s':>9}{'runs/s':>9}{'steady runs/s':>15}")
     for r in rows:
-        name = "in-process (serial)" if r["workers"] == 0 else f"local pool, {r['workers']} worker{'s' if r['workers'] > 1 else ''}"
-        print(f"{name:<22}{r['runs']:>6}{r['wall_s']:>9.2f}{r['runs_per_s']:>9.2f}{r['steady_runs_per_s']:>15.2f}")
+        w = r["workers"]
+        name = ("in process, one at a time" if w == 0 else "in process, packed in one model" if w < 0
+                else f"sweep, local pool, {w} worker{'s' if w > 1 else ''}")
+        print(f"{name:<34}{r['runs']:>6}{r['wall_s']:>9.2f}{r['runs_per_s']:>9.2f}{r['steady_runs_per_s']:>15.2f}")
+    one = next((r["runs_per_s"] for r in rows if r["workers"] == 0), None)
+    packed = next((r["runs_per_s"] for r in rows if r["workers"] < 0), None)
+    if one and packed:
+        print(f"packed / one at a time, in process: {packed / one:.1f}x")
     if a.json:
         Path(a.json).write_text(json.dumps({"load_average": load, "cpus": os.cpu_count(), "rows": rows}, indent=2))
     return 0
