@@ -138,3 +138,13 @@ def test_weekly_outputs_and_economics_packed_equal_alone(runs):
         pd.testing.assert_frame_equal(a_weekly[list(weekly.columns)], weekly, check_exact=True, check_dtype=False)
         _same(a_out, outcomes)
         _same(a_econ, econ)
+
+
+def test_evaluate_replicates_packed_equal_the_mean_of_single_runs():
+    from pcnsim import evaluate
+
+    keys = ["arrs_fte_end", "arrs_annual_leaver_rate", "appointments"]
+    mean = evaluate(seed=5, replicates=3, weeks=60, outcomes=keys, homophily=0.6)
+    single = [evaluate(seed=5 + r, weeks=60, outcomes=keys, homophily=0.6) for r in range(3)]
+    for k in keys:
+        assert mean[k] == float(np.mean([s[k] for s in single]))
