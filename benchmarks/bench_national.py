@@ -80,7 +80,7 @@ def sections(weeks: int, start: int, seed: int = 1) -> str:
     warnings.filterwarnings("ignore", category=FutureWarning)
     from pcnsim import model as model_module
     from pcnsim.england import england
-    from pcnsim.mechanisms import presence, recruitment, ties, wellbeing
+    from pcnsim.mechanisms import encounters, presence, recruitment, ties, wellbeing
     from pcnsim.model import PCNModel
 
     clock = time.perf_counter
@@ -93,9 +93,9 @@ def sections(weeks: int, start: int, seed: int = 1) -> str:
              "_leaving": "leaving", "_recruit": "recruitment", "_money_and_output": "money and output"}
     kernels = {  # part: (module, function, label), the compiled kernels and Mesa calls inside each part
         "presence and contact": [
-            (presence, "build_sites", "site records"), (ties, "site_encounters", "on-site encounters"),
-            (ties, "poisson", "of which Poisson counts (on-site and remote)"), (presence, "network_groups", "network groups"),
-            (ties, "group_encounters", "remote encounters"), (ties, "reinforce", "tie updates"),
+            (presence, "build_sites", "site records"), (encounters, "site_encounters", "on-site encounters"),
+            (encounters, "poisson", "of which Poisson counts (on-site and remote)"), (presence, "network_groups", "network groups"),
+            (encounters, "group_encounters", "remote encounters"), (ties, "reinforce", "tie updates"),
             (ties, "decay_and_strength", "decay and tie sums")],
         "wellbeing": [(wellbeing, "team_sums", "team sums"), (wellbeing, "update", "wellbeing pass")],
         "leaving": [(ties, "cut_leavers", "ties cut from leavers"), (model, "_remove_agents", "removing Mesa agents")],

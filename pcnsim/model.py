@@ -23,6 +23,7 @@ from pcnsim.agents import StaffMember
 from pcnsim.commission import VacancyLog
 from pcnsim.interventions.costs import HOURS_PER_FTE_WEEK
 from pcnsim.levers import Levers
+from pcnsim.mechanisms import encounters as enc
 from pcnsim.mechanisms import finance as fin
 from pcnsim.mechanisms import leaving as lv
 from pcnsim.mechanisms import presence as pres
@@ -421,17 +422,17 @@ class PCNModel(mesa.Model):
         # person's time there (the same law as one Poisson per person with a practice drawn per encounter);
         # an encounter happens if the partner is there too (their on-site share x share of time there).
         # (parameters per network: each tie gain is the gain of the encounter's network)
-        batches = [(*ties_.site_encounters(self.streams["onsite"], sites, net, 1.0 - remote, week_days, q.homophily,
+        batches = [(*enc.site_encounters(self.streams["onsite"], sites, net, 1.0 - remote, week_days, q.homophily,
                                            with_same=True),
                     q.tie_gain)]
         # remote (virtual) encounters with network colleagues, and mixing encounters (interventions)
         groups = pres.network_groups(ids, net, role, self.n_networks, N_ROLES)
-        batches.append((*ties_.group_encounters(self.streams["remote"], groups, ids, net, role,
+        batches.append((*enc.group_encounters(self.streams["remote"], groups, ids, net, role,
                                                 week_days * remote * q.virtual_contact_factor[net], q.homophily,
                                                 with_same=True),
                         q.tie_gain * q.virtual_contact_factor))
         for mix in lev.mixing:  # one batch per intervention, in the order the interventions ran
-            batches.append((*ties_.group_encounters(self.streams["mixing"], groups, ids, net, role,
+            batches.append((*enc.group_encounters(self.streams["mixing"], groups, ids, net, role,
                                                     np.maximum(mix.contacts[ids], 0.0),
                                                     np.full(self.n_networks, mix.homophily),
                                                     taking_part=mix.contacts > 0, with_same=True),

@@ -32,7 +32,7 @@ Order of draws (what each counter counts), per network, in each week:
 * ``onsite``: one uniform per site record with a positive mean (records in the order of
   :class:`~pcnsim.mechanisms.presence.Sites`: practice, role, staff id) for its Poisson count, then one
   per encounter, record by record (counts whose mean is 30 or more take further uniforms after all
-  others: :func:`pcnsim.mechanisms.ties.poisson`); the burn-in weeks draw from it too;
+  others: :func:`pcnsim.mechanisms.encounters.poisson`); the burn-in weeks draw from it too;
 * ``remote`` and ``mixing``: one uniform per person with a positive mean (staff-id order) for the count,
   then two per encounter, person by person;
 * ``renew``: one uniform per person in post (staff-id order) to decide whether their personal traits

@@ -378,15 +378,27 @@ class Ensemble:
         return rows
 
 
+#: The ensemble shipped with the package (``pcnsim/data/ensemble.parquet``): the posterior of
+#: ``pcnsim calibrate --ensemble`` on the current model (its provenance says how it was made, and
+#: ``docs/ensemble-posterior.md`` is its report). ``--ensemble shipped`` (a label, not a path) selects it.
+SHIPPED = "shipped"
+
+
+def shipped_ensemble_path() -> Path:
+    """Where the shipped ensemble is (:data:`SHIPPED`)."""
+    return Path(__file__).resolve().parents[1] / "data" / "ensemble.parquet"
+
+
 def load_ensemble(path: str | Path) -> Ensemble:
-    """Read an ensemble file written by :func:`write_ensemble` (``pcnsim calibrate --ensemble``).
+    """Read an ensemble file written by :func:`write_ensemble` (``pcnsim calibrate --ensemble``), or the
+    shipped ensemble (``path = "shipped"``, :data:`SHIPPED`).
 
     Bad input (a missing or unreadable file, one without the columns of an ensemble, parameters out of their
     bounds) raises :class:`PCNSimInputError` naming ``--ensemble``.
     """
     import pyarrow.parquet as pq
 
-    p = Path(path)
+    p = shipped_ensemble_path() if str(path) == SHIPPED else Path(path)
     if not p.is_file():
         raise PCNSimInputError(f"--ensemble {p}: no such file (write one with `pcnsim calibrate --ensemble`)",
                                field="--ensemble")

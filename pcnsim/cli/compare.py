@@ -48,7 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar or report")
     g = p.add_argument_group("over a calibrated ensemble (docs/ensemble.md)")
     g.add_argument("--ensemble", metavar="FILE",
-                   help="an ensemble file (pcnsim calibrate --ensemble): run every scenario over posterior draws x "
+                   help="an ensemble file (pcnsim calibrate --ensemble), or 'shipped' for the ensemble shipped with "
+                        "pcnsim: run every scenario over posterior draws x "
                         "seeds and write the decision analysis (default --out results/ensemble-compare; resumable)")
     g.add_argument("--draws", type=int_range(2, 100_000), default=200, help="posterior draws (default 200)")
     g.add_argument("--seeds", type=int_range(1, 1000), default=2, help="seeds per draw (default 2)")
