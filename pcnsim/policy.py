@@ -233,7 +233,7 @@ class Policy:
         total = 0.0
         for p in self.calendar.pot:
             if p.fy == fy:
-                mask[[ROLE_INDEX[r] for r in p.roles]] = True
+                mask[[self.roles.index[r] for r in p.roles]] = True
                 total += p.million
         return mask, total
 
@@ -263,7 +263,7 @@ class Policy:
                 if c.roles is None:
                     out[:] = True
                 else:
-                    out[[ROLE_INDEX[r] for r in c.roles]] = True
+                    out[[self.roles.index[r] for r in c.roles]] = True
         return out
 
     def caps(self, d: dt.date) -> np.ndarray:

@@ -252,6 +252,12 @@ class Scenario:
 
         return with_overrides(self.roles, where=f"{self.source} [roles]")
 
+    def role_arrays(self) -> Any:
+        """The :class:`~pcnsim.roles.RoleArrays` of :meth:`catalogue` (the roles a model of this scenario has)."""
+        from pcnsim.roles import RoleArrays
+
+        return RoleArrays(self.catalogue())
+
     def calendar(self) -> Any:
         """The policy calendar with this scenario's ``[policy]`` rows (:mod:`pcnsim.policy`)."""
         from pcnsim.policy import with_overrides
@@ -271,7 +277,8 @@ class Scenario:
         if self.workforce is None:
             return None
         if self.workforce["kind"] == "csv":
-            return warmstart.read_csv(self.workforce["path"], self.n_networks(), where=f"{self.source} [workforce]")
+            return warmstart.read_csv(self.workforce["path"], self.n_networks(), where=f"{self.source} [workforce]",
+                                      roles=self.role_arrays())
         cal = self.calendar()
         if cal.workforce is None:
             raise PCNSimInputError(f"{self.source}: [workforce] kind = 'national' needs the policy calendar's "
@@ -279,7 +286,7 @@ class Scenario:
         if population is None:
             return None
         params = params or self.resolved_params()
-        return warmstart.national(population, cal, params.national_patients)
+        return warmstart.national(population, cal, params.national_patients, self.role_arrays())
 
     # -- use ---------------------------------------------------------------------------------------
     def resolved_params(self) -> Params:

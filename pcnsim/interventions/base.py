@@ -124,7 +124,7 @@ class Intervention(StrictModel):
         if self.roles is None:
             mask = model.roles.arrs[role].copy()
         else:
-            mask = np.isin(role, [ROLE_INDEX[r] for r in self.roles])
+            mask = np.isin(role, [model.roles.role_index(r, "roles") for r in self.roles])
         if self.networks is not None:
             mask &= np.isin(s.network[: s.n], self.networks)
         return mask & s.active[: s.n]

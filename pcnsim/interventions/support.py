@@ -57,9 +57,9 @@ class ProtectedSupervision(Intervention):
         """Protected hours of every staff row this week (0 outside the target)."""
         mask = self.target(model)
         if isinstance(self.hours, dict):
-            by_role = np.zeros(len(ROLE_KEYS))
+            by_role = np.zeros(model.roles.n)
             for r, v in self.hours.items():
-                by_role[ROLE_INDEX[r]] = v
+                by_role[model.roles.role_index(r, "hours")] = v
             h = by_role[model.staff.role[: model.staff.n]]
         else:
             h = np.full(model.staff.n, self.hours)
