@@ -188,7 +188,11 @@ class Scenario:
         ``default_name`` is the name when ``d`` has none (:meth:`load` gives the file's stem); ``base_dir``
         is the folder a ``[workforce]`` CSV path is relative to (default the working folder).
         """
-        f = validate(ScenarioFile, d, where=source, what="the scenario")
+        from pcnsim.roles import ADDED_ROLES, added_roles
+
+        added = added_roles(d.get("roles")) if isinstance(d, Mapping) else ()
+        # interventions and [policy] rows may name the roles the scenario adds (checked again with the catalogue)
+        f = validate(ScenarioFile, d, where=source, what="the scenario", context={ADDED_ROLES: added})
         name = f.name
         if name is None:
             if default_name is None:
@@ -262,7 +266,7 @@ class Scenario:
         """The policy calendar with this scenario's ``[policy]`` rows (:mod:`pcnsim.policy`)."""
         from pcnsim.policy import with_overrides
 
-        return with_overrides(self.policy, where=f"{self.source} [policy]")
+        return with_overrides(self.policy, where=f"{self.source} [policy]", added_roles=self.role_arrays().added)
 
     def n_networks(self) -> int:
         """Networks of ``[population]`` (with copies), known before the population is built."""

@@ -22,7 +22,7 @@ from pydantic import Field
 from pcnsim.interventions import _combine as C
 from pcnsim.interventions.base import Intervention, RoleKey
 from pcnsim.interventions.costs import by_network, gp_session_cost, staff_time
-from pcnsim.roles import ROLE_INDEX, ROLE_KEYS
+from pcnsim.roles import ROLE_KEYS
 from pcnsim.schema import Number, Whole, allowed
 
 if TYPE_CHECKING:

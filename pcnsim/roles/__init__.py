@@ -58,7 +58,9 @@ cap_fte, term_limit_weeks
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -205,6 +207,24 @@ class RoleArrays:
         for i, r in listed:
             base[i] = r.cap_in(fy, growth)
         return base
+
+
+#: Key of pydantic's validation context that lists the roles a scenario adds (see :func:`known_roles`).
+ADDED_ROLES = "added_roles"
+
+
+def known_roles(info: Any = None) -> tuple[str, ...]:
+    """Role keys a scenario's tables may name while they are validated: the shipped roles, and the roles
+    the scenario adds when the validation context (``info.context``) lists them under :data:`ADDED_ROLES`."""
+    ctx = getattr(info, "context", None) or {}
+    return (*ROLE_KEYS, *ctx.get(ADDED_ROLES, ()))
+
+
+def added_roles(roles_table: Any) -> tuple[str, ...]:
+    """Keys of a scenario's ``[roles]`` table that are not shipped roles (roles it adds), unvalidated."""
+    if not isinstance(roles_table, Mapping):
+        return ()
+    return tuple(k for k in roles_table if isinstance(k, str) and k not in ROLE_INDEX)
 
 
 def role_index(key: str) -> int:
