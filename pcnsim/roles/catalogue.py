@@ -242,6 +242,10 @@ def _new_role(key: str, table: Mapping[str, Any], where: str, shipped_keys: tupl
         raise PCNSimInputError(f"{where}: {at}: unknown role, and not a key a new role may have (lower case "
                                f"letters, digits and _, starting with a letter, at most 40); shipped roles: "
                                f"{shipped_list}", field=at)
+    for f in table:
+        if f not in RoleEntry.model_fields:
+            raise PCNSimInputError(f"{where}: {at}.{str(f)[:60]} is not a field of a role; fields: "
+                                   f"{', '.join(RoleEntry.model_fields)}", field=f"{at}.{str(f)[:60]}")
     if "key" in table and table["key"] != key:
         raise PCNSimInputError(f"{where}: {at}.key = {excerpt(table['key'])} is not allowed: a new role's key is "
                                f"its table's name ({key!r})", field=f"{at}.key")
