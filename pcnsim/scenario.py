@@ -128,8 +128,9 @@ ParameterTable = Annotated[dict[str, Any], WithJsonSchema(
 
 RolesTable = Annotated[dict[str, Any], WithJsonSchema(
     {"type": "object", "title": "Roles", "additionalProperties": {"type": "object"},
-     "description": "Changes to the role catalogue: [roles.<key>] tables of a role's fields "
-                    "(pcnsim/data/roles.toml; pcnsim.roles.catalogue)."})]
+     "description": "Changes to the role catalogue: [roles.<key>] tables of a role's fields; a table of a "
+                    "new key adds an ARRS role after the shipped ones (pcnsim/data/roles.toml; "
+                    "pcnsim.roles.catalogue)."})]
 
 
 class ScenarioFile(StrictModel):

@@ -19,7 +19,9 @@ mix
     with pharmacists, trainee and qualified nursing associates together): ``fte_weight`` over the total of
     the roles eligible on the catalogue's ``mix_date``. Roles added later (ARRS GPs, E30; practice nurses,
     assumption) are weighed on the same scale, so the shares of all ARRS roles add up to a little more than
-    1; networks plan posts in this mix renormalised over the roles eligible on the day.
+    1; networks plan posts in this mix renormalised over the roles eligible on the day. A role may give
+    ``mix_share`` instead of ``fte_weight``: its share of the plan once every ARRS role is eligible, the
+    others scaled to make room (:meth:`pcnsim.roles.catalogue.CatalogueFile.weights`).
 pay_cap
     Reimbursable maximum per FTE-year including on-costs, 2023/24 (E8); ``pay_cap_from`` gives later caps
     by financial year (E30 for ARRS GPs). Roles E8 does not list use the cap of the closest band: assumption.
