@@ -244,7 +244,7 @@ class NetworkRun:
 
     @property
     def years(self) -> list[dict[str, Any]]:
-        """The complete financial years (see :attr:`pcnsim.model.PCNModel.years`)."""
+        """The complete financial years (as ``PCNModel.years``)."""
         return [r for r in self.year_table() if r["complete"]]
 
     def summary(self) -> dict[str, Any]:

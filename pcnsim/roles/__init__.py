@@ -104,7 +104,7 @@ def roles_of(cat: CatalogueFile) -> tuple[Role, ...]:
 ROLES: tuple[Role, ...] = roles_of(shipped())  #: The shipped catalogue's roles, in index order.
 ROLE_KEYS: tuple[str, ...] = tuple(r.key for r in ROLES)  #: The roles' keys, in catalogue order.
 ROLE_INDEX: dict[str, int] = {k: i for i, k in enumerate(ROLE_KEYS)}  #: Role key -> index.
-N_ROLES = len(ROLES)
+N_ROLES = len(ROLES)  #: Number of roles in the shipped catalogue (a model's own: ``model.roles.n``).
 GP = ROLE_INDEX["gp"]
 NURSE = ROLE_INDEX["practice_nurse"]
 CORE_ROLES = (GP, NURSE)
