@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from pcnsim.roles import ROLE_KEYS, ROLES
 from pcnsim.state import FIELDS
 
 if TYPE_CHECKING:
@@ -27,18 +26,18 @@ class StaffMember(mesa.Agent):
 
     @property
     def role_key(self) -> str:
-        """The role's key in the catalogue (``"pharmacist"``, ``"gp"``, ...; :data:`pcnsim.roles.ROLE_KEYS`)."""
-        return ROLE_KEYS[int(self.model.staff.role[self.idx])]
+        """The role's key in the model's catalogue (``"pharmacist"``, ``"gp"``, ...; ``model.roles.keys``)."""
+        return self.model.roles.keys[int(self.model.staff.role[self.idx])]
 
     @property
     def role_label(self) -> str:
         """The role's name for tables and figures."""
-        return ROLES[int(self.model.staff.role[self.idx])].label
+        return self.model.roles.labels[int(self.model.staff.role[self.idx])]
 
     @property
     def is_arrs(self) -> bool:
         """True for a role funded by the Additional Roles Reimbursement Scheme (False for GPs and nurses)."""
-        return ROLES[int(self.model.staff.role[self.idx])].arrs
+        return bool(self.model.roles.arrs[int(self.model.staff.role[self.idx])])
 
     @property
     def tenure_weeks(self) -> int:

@@ -298,7 +298,7 @@ class NetworkView:
         self.ties.set_color(colours)
         self.ties.set_linewidth(0.3 + 2.2 * w)
         # people in post
-        rgba = _rgba(ROLE_COLOURS[s.role[act]])
+        rgba = _rgba(np.asarray(model.roles.colours)[s.role[act]])
         rgba[:, 3] = 1.0 - 0.6 * np.clip(s.remote[act], 0, 1)
         notice = s.notice_left[act] >= 0
         self.staff.set_offsets(pos_of[act])
@@ -317,15 +317,15 @@ class NetworkView:
         self.leavers.set_facecolor(grey)
         self.leavers.set_edgecolor(grey)
         self.leavers.set_linewidth(1.2)
-        self._update_legend(tuple(sorted(set(s.role[act].tolist()))))
+        self._update_legend(tuple(sorted(set(s.role[act].tolist()))), model.roles)
         self.title.set_text(f"The team in week {model.week}: {len(act)} in post")
         return self.figure
 
-    def _update_legend(self, present: tuple[int, ...]) -> None:
+    def _update_legend(self, present: tuple[int, ...], roles: Any) -> None:
         if present == self._legend_roles:
             return
         self._legend_roles = present
-        handles = [Line2D([], [], marker="o", ls="", color=ROLES[r].colour, label=ROLES[r].label) for r in present]
+        handles = [Line2D([], [], marker="o", ls="", color=roles.colours[r], label=roles.labels[r]) for r in present]
         handles += [
             Line2D([], [], marker="o", ls="", mfc="white", mec="#d90000", mew=1.8, label="working their notice"),
             Line2D([], [], marker="x", ls="", color="#777777", label="left (fading out)"),

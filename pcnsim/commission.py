@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from pcnsim.mechanisms import recruitment as rec
-from pcnsim.roles import GP, N_ROLES, NURSE, ROLE_KEYS
+from pcnsim.roles import GP, NURSE
 
 if TYPE_CHECKING:
     from pcnsim.model import PCNModel
@@ -96,9 +96,9 @@ def _hired(model: PCNModel) -> np.ndarray:
 
 def _hires(model: PCNModel) -> np.ndarray:
     s = model.staff
-    hired = _hired(model)
-    team = s.view("network")[hired].astype(np.int64) * N_ROLES + s.view("role")[hired]
-    return np.bincount(team, minlength=model.n_networks * N_ROLES).reshape(model.n_networks, N_ROLES).astype(float)
+    hired, nr = _hired(model), model.roles.n
+    team = s.view("network")[hired].astype(np.int64) * nr + s.view("role")[hired]
+    return np.bincount(team, minlength=model.n_networks * nr).reshape(model.n_networks, nr).astype(float)
 
 
 def gross_appointments(model: PCNModel) -> np.ndarray:
@@ -116,8 +116,9 @@ def gross_appointments(model: PCNModel) -> np.ndarray:
     weeks_prod = np.where(ok, cum[np.clip(b - hire, 0, span)] - cum[np.clip(a - hire, 0, span)], 0.0)
     role = s.view("role").astype(np.int64)
     contacts = weeks_prod * s.view("fte") * model.roles.appointments[role]
-    team = s.view("network").astype(np.int64) * N_ROLES + role
-    return np.bincount(team, weights=contacts, minlength=model.n_networks * N_ROLES).reshape(model.n_networks, N_ROLES)
+    nr = model.roles.n
+    team = s.view("network").astype(np.int64) * nr + role
+    return np.bincount(team, weights=contacts, minlength=model.n_networks * nr).reshape(model.n_networks, nr)
 
 
 def groups(model: PCNModel) -> dict[str, np.ndarray]:
@@ -133,12 +134,13 @@ def _team_figures(model: PCNModel) -> dict[str, np.ndarray]:
     s, T, log = model.staff, model.week, model.vacancy_log
     role = s.view("role").astype(np.int64)
     net = s.view("network").astype(np.int64)
-    team = net * N_ROLES + role
+    nr = model.roles.n
+    team = net * nr + role
     hire, leave = s.view("hire_week").astype(np.int64), s.view("leave_week").astype(np.int64)
-    size = model.n_networks * N_ROLES
+    size = model.n_networks * nr
 
     def per_team(weights: np.ndarray) -> np.ndarray:
-        return np.bincount(team, weights=weights.astype(float), minlength=size).reshape(model.n_networks, N_ROLES)
+        return np.bincount(team, weights=weights.astype(float), minlength=size).reshape(model.n_networks, nr)
 
     in_post = s.view("active")
     years_in_post = np.clip(np.where(leave >= 0, leave, T) - np.maximum(hire, 0), 0, None) / 52.1775
@@ -197,16 +199,16 @@ def breakdown(model: PCNModel) -> pd.DataFrame:
 
     shown = roles_in_run(model)
     for i in np.flatnonzero(shown):
-        mask = np.arange(N_ROLES) == i
+        mask = np.arange(model.roles.n) == i
         f = _figures(t, nets_all, mask, float(patients.sum()), model.week, arrs)
         if not arrs[i]:
             f = {k: v for k, v in f.items() if not k.startswith("arrs_")}
-        rows += [{"by": "role", "group": ROLE_KEYS[i], "metric": k, "value": v} for k, v in f.items()]
+        rows += [{"by": "role", "group": model.roles.keys[i], "metric": k, "value": v} for k, v in f.items()]
     if model.n_networks > 1:
         for by, g in groups(model).items():
             for value in np.unique(g):
                 nets = g == value
-                f = _figures(t, nets, np.ones(N_ROLES, bool), float(patients[nets].sum()), model.week, arrs)
+                f = _figures(t, nets, np.ones(model.roles.n, bool), float(patients[nets].sum()), model.week, arrs)
                 label = str(bool(value)).lower() if by == "london" else str(int(value))
                 rows += [{"by": by, "group": label, "metric": k, "value": v} for k, v in f.items()]
     return pd.DataFrame(rows, columns=["by", "group", "metric", "value"])
@@ -224,7 +226,7 @@ def commission_summary(model: PCNModel) -> dict[str, Any]:
     for i in np.flatnonzero(roles_in_run(model)):
         col = (slice(None), i)
         by_role.append({
-            "role": ROLE_KEYS[i],
+            "role": model.roles.keys[i],
             "time_to_fill_weeks": _ratio(t["post_weeks"][col].sum(), t["hires"][col].sum()),
             "vacancy_duration_weeks": _ratio(t["spell_weeks"][col].sum(), t["spells"][col].sum()),
             "vacancy_spells": int(t["spells"][col].sum()),

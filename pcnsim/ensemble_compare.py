@@ -205,11 +205,13 @@ class EnsembleComparison:
         from pcnsim.roles import ROLES
 
         rows = []
-        for r in (r for r in ROLES if r.arrs):
-            f, lv = self.per_draw(f"fte_years_disc_{r.key}"), self.per_draw(f"leavers_{r.key}")
+        keys = [*(r.key for r in ROLES if r.arrs), *self.meta.get("added_roles", ())]
+        for key in (k for k in keys if f"fte_years_disc_{k}" in self.runs):
+            # an arm without a role a scenario adds has no one in it: 0 FTE-years, 0 leavers
+            f, lv = np.nan_to_num(self.per_draw(f"fte_years_disc_{key}")), np.nan_to_num(self.per_draw(f"leavers_{key}"))
             for a in range(1, len(self.names)):
                 df_, dl = f[a] - f[0], lv[a] - lv[0]
-                rows.append({"scenario": self.names[a], "role": r.key, "fte_years_disc": df_.mean(),
+                rows.append({"scenario": self.names[a], "role": key, "fte_years_disc": df_.mean(),
                              "fte_years_disc_lo": float(dec.interval(df_)[0]), "fte_years_disc_hi": float(dec.interval(df_)[1]),
                              "leavers": dl.mean(), "leavers_lo": float(dec.interval(dl)[0]),
                              "leavers_hi": float(dec.interval(dl)[1])})

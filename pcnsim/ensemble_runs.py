@@ -79,23 +79,33 @@ def run_batch(payload: dict[str, Any], tasks: Sequence[EnsembleTask]) -> list[di
     return rows
 
 
-def result_columns() -> list[str]:
-    """The float columns of a run row, in order (outcomes, then economics, then the run time)."""
+def result_columns(added: Sequence[str] = ()) -> list[str]:
+    """The float columns of a run row, in order (outcomes, then economics, then the run time); per-role
+    columns for the shipped ARRS roles and the ``added`` roles some scenario of the comparison adds (empty
+    in the rows of an arm without them)."""
     from pcnsim.economics import COSTS
     from pcnsim.roles import ROLES
 
-    arrs = [r.key for r in ROLES if r.arrs]
+    arrs = [*(r.key for r in ROLES if r.arrs), *added]
     return [*RUN_OUTCOMES, *COSTS, "unspent", "fte_years_disc", "hires", "vacancy_fte_years",
             *(f"fte_years_disc_{k}" for k in arrs), *(f"leavers_{k}" for k in arrs), "elapsed_s"]
 
 
-def arrow_schema() -> Any:
-    """The Arrow schema of a run row."""
+def added_roles(scenarios: Sequence[Any]) -> list[str]:
+    """The roles the scenarios add to the shipped catalogue, in order of first appearance."""
+    out: list[str] = []
+    for sc in scenarios:
+        out += [k for k in sc.role_arrays().added if k not in out]
+    return out
+
+
+def arrow_schema(added: Sequence[str] = ()) -> Any:
+    """The Arrow schema of a run row (``added``: roles some scenario adds, :func:`added_roles`)."""
     import pyarrow as pa
 
     ints = {"arm", "draw", "particle", "seed_index", "seed", "point", "replicate"}
     fields = [pa.field(c, pa.int64() if c in ints else pa.string()) for c in ID_COLUMNS]
-    return pa.schema(fields + [pa.field(c, pa.float64()) for c in result_columns()])
+    return pa.schema(fields + [pa.field(c, pa.float64()) for c in result_columns(added)])
 
 
 def comparison_hash(scenarios: Sequence[Any], draws: pd.DataFrame, seeds: Sequence[int], weeks: int) -> str:
@@ -167,7 +177,7 @@ class EnsembleStore(ResultStore):
 
         parts = self.parts()
         if not parts:
-            return pd.DataFrame(columns=[*ID_COLUMNS, *result_columns()])
+            return pd.DataFrame(columns=[*ID_COLUMNS, *result_columns(self.manifest().get("added_roles", ()))])
         df = pd.concat([pq.read_table(f).to_pandas() for f in parts], ignore_index=True)
         df = df.drop_duplicates("run_id")
         return df.sort_values(["draw", "seed_index", "arm"]).reset_index(drop=True)
@@ -188,10 +198,13 @@ def execute(scenarios: Sequence[Any], draws: pd.DataFrame, seeds: Sequence[int],
     from pcnsim.sweep.executors import make_executor
 
     tag = comparison_hash(scenarios, draws, seeds, weeks)
+    added = added_roles(scenarios)
     manifest = {"hash": tag, "scenarios": [s.name for s in scenarios], "scenario_hashes": [s.hash() for s in scenarios],
                 "draws": int(len(draws)), "seeds": [int(s) for s in seeds], "weeks": int(weeks),
                 "runs": len(scenarios) * len(draws) * len(seeds), "pcnsim_version": __version__,
                 "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **(meta or {})}
+    if added:
+        manifest["added_roles"] = added
     executor = make_executor(None if scheduler else workers, scheduler)
     store = None
     try:
@@ -208,7 +221,7 @@ def execute(scenarios: Sequence[Any], draws: pd.DataFrame, seeds: Sequence[int],
             batches = batches[: max(1, -(-max_runs // bs))]
         payload = {"scenarios": [s.to_dict(resolved=False) for s in scenarios], "sources": [s.source for s in scenarios],
                    "weeks": int(weeks)}
-        schema = arrow_schema()
+        schema = arrow_schema(added)
         with tqdm(total=len(tasks), initial=len(tasks) - len(pending), unit="run", desc="ensemble compare",
                   disable=not progress, dynamic_ncols=True, smoothing=0.05, file=sys.stderr) as bar:
             if batches:

@@ -37,7 +37,7 @@ from pcnsim.params import Params
 from pcnsim.policy import Policy, PolicyFile
 from pcnsim.population import Population, single_network
 from pcnsim.results import Recorder, week_sums
-from pcnsim.roles import GP, N_ROLES, NURSE, RoleArrays
+from pcnsim.roles import GP, NURSE, RoleArrays
 from pcnsim.roles.catalogue import CatalogueFile
 from pcnsim.state import EXIT_KINDS, RESIGNATION, StaffArrays
 from pcnsim.streams import Streams, check_keys, network_keys
@@ -220,7 +220,7 @@ class PCNModel(mesa.Model):
         n_net = pop.n_networks
         self._exit_hazards = lv.exit_hazards(
             lv.weekly_hazard(q.retirement_rate[:, None] * np.where(arrs, q.arrs_retirement_factor[:, None], 1.0)),
-            lv.weekly_hazard(np.broadcast_to(q.relocation_rate[:, None], (n_net, N_ROLES))),
+            lv.weekly_hazard(np.broadcast_to(q.relocation_rate[:, None], (n_net, self.roles.n))),
             lv.weekly_hazard(np.where(arrs, q.fixed_term_end_rate[:, None], 0.0)))
         self._resign_hazards = (lv.weekly_hazard(q.leave_if_intending), lv.weekly_hazard(q.leave_if_not_intending))
         # supervision an FTE needs a week (hours), per network x role
@@ -250,11 +250,11 @@ class PCNModel(mesa.Model):
         self.core_est_net = np.zeros((self.n_networks, 2))  # the same per network (workload)
         np.add.at(self.core_est_net, pop.prac_network, self.core_est)
         # the work of each ARRS team (network x role, flat; FTE), following the posts planned (workload)
-        self.arrs_work = np.zeros(self.n_networks * N_ROLES)
+        self.arrs_work = np.zeros(self.n_networks * self.roles.n)
         # need per staff member relative to a network with no deprived population (E38)
         self.need_factor = 1.0 + q.deprivation_need * pop.net_deprivation.astype(np.float64)
-        self._team_need = np.repeat(self.need_factor, N_ROLES)  # the same per team (network x role, flat)
-        self._burn_in_plan = np.zeros((self.n_networks, N_ROLES))  # the posts the burn-in's teams work to
+        self._team_need = np.repeat(self.need_factor, self.roles.n)  # the same per team (network x role, flat)
+        self._burn_in_plan = np.zeros((self.n_networks, self.roles.n))  # the posts the burn-in's teams work to
         if workforce is not None:
             self._warm_start(workforce)
 
@@ -270,7 +270,7 @@ class PCNModel(mesa.Model):
         self.levers: Levers | None = None  # this week's levers, once a week has run
         self.recorder = Recorder(self, by_network=record_networks)
         self.years_by_network: list[tuple[int, np.ndarray, np.ndarray]] = []  # (fy, allocation, claimed) per year
-        self.vacancy_log = VacancyLog(self.n_networks, N_ROLES, self.pop.prac_network)
+        self.vacancy_log = VacancyLog(self.n_networks, self.roles.n, self.pop.prac_network)
         self._set_kpis_zero()
         self.datacollector = mesa.DataCollector(model_reporters=dict(MODEL_REPORTERS))
 
@@ -378,7 +378,7 @@ class PCNModel(mesa.Model):
         self.datacollector.collect(self)
 
     def _levers(self) -> Levers:
-        lev = Levers(n_staff=self.staff.n, n_networks=self.n_networks, n_roles=N_ROLES)
+        lev = Levers(n_staff=self.staff.n, n_networks=self.n_networks, n_roles=self.roles.n)
         for iv in (*self.history, *self.interventions):
             if iv.is_active(self.week, self.date):
                 iv.apply(self, lev)
@@ -386,7 +386,7 @@ class PCNModel(mesa.Model):
 
     def _burn_in(self, weeks: int) -> None:
         """Initialisation: contact and wellbeing only, so core teams start with settled ties."""
-        lev = Levers(n_staff=self.staff.n, n_networks=self.n_networks, n_roles=N_ROLES)
+        lev = Levers(n_staff=self.staff.n, n_networks=self.n_networks, n_roles=self.roles.n)
         self._pay = self.pay(lev)
         self._planned = self._burn_in_plan
         ids = self.staff.active_ids()
@@ -413,7 +413,7 @@ class PCNModel(mesa.Model):
         )
         split_first = s.split_first[ids].astype(np.int64)
         sites = pres.build_sites(ids, role, net, self.net_first, self.net_n_prac, split_first, split, base,
-                                 q.base_share, N_ROLES)
+                                 q.base_share, self.roles.n)
         fte = s.fte[ids].astype(np.float64)
         week_days = 5.0 * q.contacts_per_day[net] * fte
         # Encounters, drawn by compiled kernels from the networks' contact streams, then applied one at a time in the
@@ -426,7 +426,7 @@ class PCNModel(mesa.Model):
                                            with_same=True),
                     q.tie_gain)]
         # remote (virtual) encounters with network colleagues, and mixing encounters (interventions)
-        groups = pres.network_groups(ids, net, role, self.n_networks, N_ROLES)
+        groups = pres.network_groups(ids, net, role, self.n_networks, self.roles.n)
         batches.append((*enc.group_encounters(self.streams["remote"], groups, ids, net, role,
                                                 week_days * remote * q.virtual_contact_factor[net], q.homophily,
                                                 with_same=True),
@@ -466,12 +466,12 @@ class PCNModel(mesa.Model):
         is_arrs = R.arrs
         need_per_fte = self.need_per_fte
         demand, in_post = wb.team_sums(role, net, fte, s.notice_left[ids] >= 0, is_arrs, need_per_fte,
-                                       self.n_networks, N_ROLES)
+                                       self.n_networks, self.roles.n)
         capacity = self.supervision_capacity()
-        cov = sup.share_supervision(demand.reshape(self.n_networks, N_ROLES), need_per_fte,
+        cov = sup.share_supervision(demand.reshape(self.n_networks, self.roles.n), need_per_fte,
                                     q.supervision_priority, capacity)
-        team_load = wl.team_load(in_post, self._team_work(), np.repeat(q.vacancy_pressure, N_ROLES),
-                                 self._team_need, np.repeat(q.max_load, N_ROLES))
+        team_load = wl.team_load(in_post, self._team_work(), np.repeat(q.vacancy_pressure, self.roles.n),
+                                 self._team_need, np.repeat(q.max_load, self.roles.n))
         gap = self._pay.gap
         if renew:  # personal propensities and affiliations drawn anew (not during the burn-in)
             prop, aff = s.propensity[ids], s.affiliation[ids]
@@ -483,7 +483,7 @@ class PCNModel(mesa.Model):
             self._weights[self.is_pandemic()],
             wb.PersonLevers(lev.protected_hours, lev.peer_bonus, lev.extra_load, lev.discrepancy_cut))
         # per network: GP sessions supervising, and the supervision given to those who need it
-        self._sup_sessions = ((np.minimum(capacity, demand.reshape(self.n_networks, N_ROLES).sum(axis=1)) + protected)
+        self._sup_sessions = ((np.minimum(capacity, demand.reshape(self.n_networks, self.roles.n).sum(axis=1)) + protected)
                               / self.params.hours_per_session)
         self._sup_given, self._n_need = sup_given, n_need
         self._sup_coverage = float(sup_given.sum()) / n_need.sum() if n_need.sum() else 1.0
@@ -492,9 +492,9 @@ class PCNModel(mesa.Model):
         """The work of each team (network x role, flat; FTE) this week: core teams the establishment their
         practices started with; ARRS teams move towards the posts planned this week (``work_ramp_weeks``)."""
         planned = np.where(self.roles.arrs[None, :], self._planned, 0.0).ravel()
-        self.arrs_work = wl.follow_plan(self.arrs_work, planned, np.repeat(self.netp.work_ramp_weeks, N_ROLES))
+        self.arrs_work = wl.follow_plan(self.arrs_work, planned, np.repeat(self.netp.work_ramp_weeks, self.roles.n))
         work = self.arrs_work.copy()
-        work.reshape(self.n_networks, N_ROLES)[:, [GP, NURSE]] = self.core_est_net
+        work.reshape(self.n_networks, self.roles.n)[:, [GP, NURSE]] = self.core_est_net
         return work
 
     # -- mechanism 7: leaving ---------------------------------------------------------------
@@ -543,7 +543,7 @@ class PCNModel(mesa.Model):
         ``mix`` (networks x roles) overrides the role mix (default: the levers' flexible mix, else E5's)."""
         p, q, R = self.params, self.netp, self.roles
         if self.date < p.arrs_start:
-            return np.zeros((self.n_networks, N_ROLES))
+            return np.zeros((self.n_networks, self.roles.n))
         if mix is None:
             mix = lev.role_mix if lev is not None and lev.role_mix is not None else R.mix
         mix, pot_mix = self.policy.planned_mix(self.date, self.fy, mix, self.n_networks)  # eligible roles; pots
@@ -625,10 +625,10 @@ class PCNModel(mesa.Model):
             fill_rate = fill_rate * lev.recruit_factor
         chance = rec.fill_chance(fill_rate[:, None], R.supply[None, :], self.pop.net_deprivation[:, None],
                                  q.deprivation_penalty[:, None], self._pay.gap, q.pay_gap_recruit[:, None])
-        u, fte = rec.hires(draw, np.arange(vac.size) // N_ROLES, posts.ravel(),
+        u, fte = rec.hires(draw, np.arange(vac.size) // self.roles.n, posts.ravel(),
                            np.broadcast_to(chance, vac.shape).ravel(), vac.ravel(), post.ravel(),
                            np.broadcast_to(min_post, vac.shape).ravel())
-        new_net, new_role = u // N_ROLES, u % N_ROLES
+        new_net, new_role = u // self.roles.n, u % self.roles.n
         arrs_ids = self.add_arrs_staff(new_net, new_role, fte, stream=draw, hire_week=self.week,
                                        belonging=q.new_starter_belonging[new_net],
                                        discrepancy_factor=q.new_starter_discrepancy[new_net])
@@ -667,9 +667,9 @@ class PCNModel(mesa.Model):
         n_net = self.n_networks
         # one compiled pass gives every sum below (results.week_sums); productivity by tenure in weeks
         productivity = rec.productivity(np.arange(self.week - self._first_hire_week + 1), p.learning_weeks)
-        sums = week_sums(s, self.week, productivity, n_net)
+        sums = week_sums(s, self.week, productivity, n_net, R.n)
         if self.date >= p.arrs_start:
-            team_cost = sums.team_fte.reshape(n_net, N_ROLES) * self.cost_per_fte(lev)
+            team_cost = sums.team_fte.reshape(n_net, self.roles.n) * self.cost_per_fte(lev)
             cost = np.where(R.arrs[None, :], team_cost, 0.0).sum(axis=1) / fin.WEEKS_PER_YEAR
             paid = fin.claim(cost, self.allocation, self.claimed_ytd)
         else:
@@ -678,7 +678,7 @@ class PCNModel(mesa.Model):
         self.spend_week = float(paid.sum())
         # per network: GP sessions (supervision and interventions), appointments, intervention cost
         gp_sessions = self._sup_sessions + lev.sessions_net
-        appts = (sums.team_productive.reshape(n_net, N_ROLES) * R.appointments).sum(axis=1)
+        appts = (sums.team_productive.reshape(n_net, self.roles.n) * R.appointments).sum(axis=1)
         if lev.hours_away is not None:  # interventions' time of staff other than GPs (GPs': in sessions)
             away = lev.hours_away  # (rows of the staff at the week's start)
             n = len(away)

@@ -213,7 +213,8 @@ def write_run(out: str | Path, model: Any, scenario: Any, seed: int | None,
         pd.DataFrame(model.year_table()).to_csv(tmp / "years.csv", index=False)
         pd.DataFrame(summary["roles"]).to_csv(tmp / "summary_by_role.csv", index=False)
         write_json(tmp / "summary.json", summary)
-        fig = plot_run(weekly, by_role, title=f"pcnsim: {title_label(scenario.name)} (seed {seed})")
+        fig = plot_run(weekly, by_role, title=f"pcnsim: {title_label(scenario.name)} (seed {seed})",
+                       roles=model.roles)
         fig.savefig(tmp / "figure.png", dpi=110)
         plt.close(fig)
         (tmp / "scenario.toml").write_text(

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pcnsim.netparams import pack_key
-from pcnsim.roles import N_ROLES
 
 if TYPE_CHECKING:
     from pcnsim.model import PCNModel
@@ -206,13 +205,13 @@ class Packed:
         if not rec.by_network:
             raise ValueError("the model did not record by network (record_networks=True)")
         self.model = model
-        n, w = model.n_networks, len(rec.rows)
+        n, w, nr = model.n_networks, len(rec.rows), model.roles.n
         self.weeks = [r["week"] for r in rec.rows]
         self.dates = [r["date"] for r in rec.rows]
-        self.teams = {m: (np.stack(v).reshape(w, n, N_ROLES) if v else np.zeros((0, n, N_ROLES)))
+        self.teams = {m: (np.stack(v).reshape(w, n, nr) if v else np.zeros((0, n, nr)))
                       for m, v in rec.by_team.items()}
         self.networks = {k: (np.stack(v) if v else np.zeros((0, n))) for k, v in rec.network_rows.items()}
-        self.start_headcount = rec.start_team_headcount.reshape(n, N_ROLES)
+        self.start_headcount = rec.start_team_headcount.reshape(n, nr)
         self.arrs = model.roles.arrs
         self.cost_per_fte = model.cost_per_fte(None)
         s = model.staff

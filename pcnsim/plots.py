@@ -7,6 +7,8 @@ and closed, never shown, so no window opens whatever the backend.
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -15,13 +17,16 @@ from matplotlib.figure import Figure
 from pcnsim.roles import ROLES
 
 
-def plot_run(weekly: pd.DataFrame, by_role: pd.DataFrame, title: str = "") -> Figure:
-    """Four panels: ARRS FTE by role; joiners and leavers; intention, belonging and burnout; money."""
+def plot_run(weekly: pd.DataFrame, by_role: pd.DataFrame, title: str = "", roles: Any = None) -> Figure:
+    """Four panels: ARRS FTE by role; joiners and leavers; intention, belonging and burnout; money.
+
+    ``roles``: the model's catalogue (:class:`~pcnsim.roles.RoleArrays`, with any roles a scenario adds);
+    default the shipped one."""
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)
     dates = pd.to_datetime(weekly["date"])
     # 1. FTE by ARRS role, stacked
     ax = axes[0, 0]
-    arrs = [r for r in ROLES if r.arrs]
+    arrs = [r for r in (ROLES if roles is None else roles.roles) if r.arrs]
     wide = by_role.pivot(index="week", columns="role", values="fte")
     ys = [wide[r.key].to_numpy() if r.key in wide else np.zeros(len(wide)) for r in arrs]
     ax.stackplot(pd.to_datetime(by_role.drop_duplicates("week")["date"]), ys, labels=[r.label for r in arrs],

@@ -29,9 +29,9 @@ from importlib import resources
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 
-from pcnsim.roles import ROLE_INDEX, ROLE_KEYS, RoleArrays
+from pcnsim.roles import ADDED_ROLES, RoleArrays, known_roles
 from pcnsim.schema import Date, Number, StrictModel, Text, Whole, fail, loads_toml, validate
 
 if TYPE_CHECKING:
@@ -45,10 +45,11 @@ Source = Text(200, what="an evidence row id (E1..E37) or 'assumption'", min_leng
 FY = Whole(2019, 2100, "financial year (its first calendar year)")
 
 
-def _known_roles(roles: list[str], field: str) -> None:
+def _known_roles(roles: list[str], field: str, info: ValidationInfo) -> None:
+    known = known_roles(info)  # the shipped roles, and those the scenario adds
     for i, r in enumerate(roles):
-        if r not in ROLE_INDEX:
-            raise fail(f"{field}.{i}", f"unknown role {r!r}; allowed roles: {', '.join(ROLE_KEYS)}")
+        if r not in known:
+            raise fail(f"{field}.{i}", f"unknown role {r!r}; allowed roles: {', '.join(known)}")
 
 
 class Budget(StrictModel):
@@ -70,8 +71,8 @@ class Pot(StrictModel):
     source: Source = "assumption"
 
     @model_validator(mode="after")
-    def _roles(self) -> Pot:
-        _known_roles(self.roles, "roles")
+    def _roles(self, info: ValidationInfo) -> Pot:
+        _known_roles(self.roles, "roles", info)
         return self
 
 
@@ -86,9 +87,9 @@ class Change(StrictModel):
     source: Source = "assumption"
 
     @model_validator(mode="after")
-    def _roles(self) -> Change:
+    def _roles(self, info: ValidationInfo) -> Change:
         if self.roles is not None:
-            _known_roles(self.roles, "roles")
+            _known_roles(self.roles, "roles", info)
         return self
 
 
@@ -101,9 +102,9 @@ class RoleFTE(StrictModel):
     source: Source = "assumption"
 
     @model_validator(mode="after")
-    def _role(self) -> RoleFTE:
-        if self.role not in ROLE_INDEX:
-            raise fail("role", f"unknown role {self.role!r}; allowed roles: {', '.join(ROLE_KEYS)}")
+    def _role(self, info: ValidationInfo) -> RoleFTE:
+        if self.role not in known_roles(info):
+            raise fail("role", f"unknown role {self.role!r}; allowed roles: {', '.join(known_roles(info))}")
         return self
 
 
@@ -147,9 +148,10 @@ def _check_sources(f: PolicyFile | PolicyOverrides, where: str, prefix: str = ""
         check_source(src, f"{prefix}{field}", where)
 
 
-def parse(data: Mapping[str, Any], where: str) -> PolicyFile:
-    """Validate policy-calendar data with named-field errors."""
-    f = validate(PolicyFile, data, where=where, what="the policy calendar")
+def parse(data: Mapping[str, Any], where: str, added_roles: tuple[str, ...] = ()) -> PolicyFile:
+    """Validate policy-calendar data with named-field errors (``added_roles``: roles a scenario adds, which
+    its rows may name)."""
+    f = validate(PolicyFile, data, where=where, what="the policy calendar", context={ADDED_ROLES: added_roles})
     _check_sources(f, where)
     return f
 
@@ -184,12 +186,14 @@ class _InScenario(StrictModel):
 
 
 def with_overrides(overrides: Mapping[str, Any] | None, *, where: str = "[policy]",
-                   base: PolicyFile | None = None) -> PolicyFile:
-    """The calendar with a scenario's ``[policy]`` rows merged in (:class:`PolicyOverrides`), validated."""
+                   base: PolicyFile | None = None, added_roles: tuple[str, ...] = ()) -> PolicyFile:
+    """The calendar with a scenario's ``[policy]`` rows merged in (:class:`PolicyOverrides`), validated; its
+    rows may name the roles the scenario adds (``added_roles``)."""
     base = base or shipped()
     if not overrides:
         return base
-    o = validate(_InScenario, {"policy": overrides}, where=where, what="[policy]").policy
+    o = validate(_InScenario, {"policy": overrides}, where=where, what="[policy]",
+                 context={ADDED_ROLES: added_roles}).policy
     _check_sources(o, where, prefix="policy.")
     new_years = {b.fy for b in o.budget}
     pot_years = {p.fy for p in o.pot}
@@ -200,7 +204,7 @@ def with_overrides(overrides: Mapping[str, Any] | None, *, where: str = "[policy
         "workforce": (o.workforce or base.workforce).model_dump() if (o.workforce or base.workforce) else None,
     }
     data = {k: v for k, v in data.items() if v is not None}
-    return parse(data, where)
+    return parse(data, where, added_roles)
 
 
 class Policy:
@@ -233,7 +237,7 @@ class Policy:
         total = 0.0
         for p in self.calendar.pot:
             if p.fy == fy:
-                mask[[ROLE_INDEX[r] for r in p.roles]] = True
+                mask[[self.roles.role_index(r, "policy.pot.roles") for r in p.roles]] = True
                 total += p.million
         return mask, total
 
@@ -263,7 +267,7 @@ class Policy:
                 if c.roles is None:
                     out[:] = True
                 else:
-                    out[[ROLE_INDEX[r] for r in c.roles]] = True
+                    out[[self.roles.role_index(r, "policy.change.roles") for r in c.roles]] = True
         return out
 
     def caps(self, d: dt.date) -> np.ndarray:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pcnsim._jit import njit
-from pcnsim.roles import N_ROLES, ROLE_KEYS, ROLES
+from pcnsim.roles import N_ROLES, ROLES
 from pcnsim.state import EXIT_KINDS
 
 if TYPE_CHECKING:
@@ -64,16 +64,18 @@ class WeekSums(NamedTuple):
     team_productive: np.ndarray
 
 
-def week_sums(staff: object, week: int, productivity: np.ndarray, n_networks: int) -> WeekSums:
+def week_sums(staff: object, week: int, productivity: np.ndarray, n_networks: int, n_roles: int = N_ROLES
+              ) -> WeekSums:
     """One compiled pass over the staff in post (the active rows of ``staff``, in id order) for the week's
     outputs: what the recorder keeps per role, the KPIs, appointments and ARRS claims are all sums of these.
     ``productivity[t]`` is the productivity at tenure ``t`` weeks (``recruitment.productivity``). Sums run
-    in id order, as ``np.bincount`` over the active ids would."""
+    in id order, as ``np.bincount`` over the active ids would. ``n_roles``: the model's roles
+    (``model.roles.n``; default the shipped catalogue's)."""
     s = staff
     if len(productivity) < week - int(s.hire_week[: s.n].min(initial=week)) + 1:
         raise ValueError("productivity must cover every tenure in post")
     out = _week_sums(s.active, s.role, s.network, s.fte, s.intends, s.belonging, s.burnout, s.hire_week, int(s.n),
-                     int(week), np.asarray(productivity, np.float64), int(n_networks), N_ROLES)
+                     int(week), np.asarray(productivity, np.float64), int(n_networks), int(n_roles))
     return WeekSums(out[0].astype(np.int64), *out[1:7], out[7].astype(np.int64), *out[8:])
 
 
@@ -131,16 +133,17 @@ class Recorder:
 
     def __init__(self, model: PCNModel, by_network: bool = False) -> None:
         self.model = model
+        self.n_roles = nr = model.roles.n
         s = model.staff
         ids = s.active_ids()
-        self.start_headcount = np.bincount(s.role[ids], minlength=N_ROLES)
-        self.start_fte = np.bincount(s.role[ids], weights=s.fte[ids], minlength=N_ROLES)
+        self.start_headcount = np.bincount(s.role[ids], minlength=nr)
+        self.start_fte = np.bincount(s.role[ids], weights=s.fte[ids], minlength=nr)
         self.rows: list[dict[str, Any]] = []
         self.by_role: dict[str, list[np.ndarray]] = {m: [] for m in ROLE_METRICS}
         self.by_network = by_network
         if by_network:
-            n_teams = model.n_networks * N_ROLES
-            self.start_team_headcount = np.bincount(s.network[ids] * N_ROLES + s.role[ids], minlength=n_teams)
+            n_teams = model.n_networks * nr
+            self.start_team_headcount = np.bincount(s.network[ids] * nr + s.role[ids], minlength=n_teams)
             self.by_team: dict[str, list[np.ndarray]] = {m: [] for m in ROLE_METRICS}
             self.network_rows: dict[str, list[np.ndarray]] = {k: [] for k in NETWORK_WEEK}
 
@@ -153,11 +156,12 @@ class Recorder:
         self.rows.append(row)
         self.by_role["headcount"].append(sums.headcount)
         self.by_role["fte"].append(sums.fte)
-        self.by_role["joiners"].append(np.bincount(s.role[joiners], minlength=N_ROLES))
-        self.by_role["leavers"].append(np.bincount(s.role[leavers], minlength=N_ROLES))
+        nr = self.n_roles
+        self.by_role["joiners"].append(np.bincount(s.role[joiners], minlength=nr))
+        self.by_role["leavers"].append(np.bincount(s.role[leavers], minlength=nr))
         kind = s.exit_kind[leavers]
         for metric, k in LEAVER_KINDS.items():
-            self.by_role[metric].append(np.bincount(s.role[leavers[kind == k]], minlength=N_ROLES))
+            self.by_role[metric].append(np.bincount(s.role[leavers[kind == k]], minlength=nr))
         self.by_role["intending"].append(sums.intending)
         self.by_role["belonging"].append(sums.belonging)
         self.by_role["burnout"].append(sums.burnout)
@@ -166,10 +170,11 @@ class Recorder:
 
     def _record_teams(self, sums: WeekSums, joiners: np.ndarray, leavers: np.ndarray) -> None:
         m, s = self.model, self.model.staff
-        n_teams = m.n_networks * N_ROLES
+        nr = self.n_roles
+        n_teams = m.n_networks * nr
 
         def per_team(ids: np.ndarray) -> np.ndarray:
-            return np.bincount(s.network[ids] * N_ROLES + s.role[ids], minlength=n_teams)
+            return np.bincount(s.network[ids] * nr + s.role[ids], minlength=n_teams)
 
         t = self.by_team
         t["headcount"].append(sums.team_headcount)
@@ -192,7 +197,7 @@ class Recorder:
     def role_array(self, metric: str) -> np.ndarray:
         """weeks x roles array of a per-role metric (sums; divide by headcount for means)."""
         arr = self.by_role[metric]
-        return np.vstack(arr) if arr else np.zeros((0, N_ROLES))
+        return np.vstack(arr) if arr else np.zeros((0, self.n_roles))
 
     def weekly_by_role(self) -> pd.DataFrame:
         """Tidy weekly outputs by role: week, date, role, headcount, fte, joiners, leavers, intending_share,
@@ -203,9 +208,9 @@ class Recorder:
         dates = np.array([r["date"] for r in self.rows])
         hc = self.role_array("headcount")
         out = {
-            "week": np.repeat(weeks, N_ROLES),
-            "date": np.repeat(dates, N_ROLES),
-            "role": np.tile(ROLE_KEYS, len(weeks)),
+            "week": np.repeat(weeks, self.n_roles),
+            "date": np.repeat(dates, self.n_roles),
+            "role": np.tile(self.model.roles.keys, len(weeks)),
         }
         with np.errstate(invalid="ignore", divide="ignore"):
             for m in ROLE_METRICS:
@@ -274,9 +279,9 @@ def summarise(model: PCNModel, commission: bool = True) -> dict[str, Any]:
     ``network`` figures and ``years``; and (with ``commission``) ``commission``, the commissioner's figures
     (:func:`pcnsim.commission.commission_summary`)."""
     R = model.roles
-    rows = [_role_row(model, np.arange(N_ROLES) == i, ROLE_KEYS[i]) for i in np.flatnonzero(roles_in_run(model))]
+    rows = [_role_row(model, np.arange(R.n) == i, R.keys[i]) for i in np.flatnonzero(roles_in_run(model))]
     rows.append(_role_row(model, R.arrs.copy(), "ARRS (all roles)"))
-    rows.append(_role_row(model, np.ones(N_ROLES, bool), "All staff"))
+    rows.append(_role_row(model, np.ones(R.n, bool), "All staff"))
     weekly = model.recorder.weekly()
     years = model.year_table()
     complete = [y for y in years if y["complete"] and y["allocation"] > 0]
@@ -320,10 +325,13 @@ def role_frame(summary: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(summary["roles"]).set_index("role")
 
 
-def format_summary(summary: dict[str, Any]) -> str:
-    """The terminal summary table."""
+def format_summary(summary: dict[str, Any], roles: Any = None) -> str:
+    """The terminal summary table; ``roles`` (the model's :class:`~pcnsim.roles.RoleArrays`) labels roles a
+    scenario added (default: the shipped catalogue's labels, else the key)."""
     df = role_frame(summary)
     labels = {r.key: r.label for r in ROLES}
+    if roles is not None:
+        labels.update(zip(roles.keys, roles.labels, strict=True))
     show = pd.DataFrame({
         "start": df["headcount_start"],
         "end": df["headcount_end"],

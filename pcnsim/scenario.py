@@ -128,8 +128,9 @@ ParameterTable = Annotated[dict[str, Any], WithJsonSchema(
 
 RolesTable = Annotated[dict[str, Any], WithJsonSchema(
     {"type": "object", "title": "Roles", "additionalProperties": {"type": "object"},
-     "description": "Changes to the role catalogue: [roles.<key>] tables of a role's fields "
-                    "(pcnsim/data/roles.toml; pcnsim.roles.catalogue)."})]
+     "description": "Changes to the role catalogue: [roles.<key>] tables of a role's fields; a table of a "
+                    "new key adds an ARRS role after the shipped ones (pcnsim/data/roles.toml; "
+                    "pcnsim.roles.catalogue)."})]
 
 
 class ScenarioFile(StrictModel):
@@ -188,7 +189,11 @@ class Scenario:
         ``default_name`` is the name when ``d`` has none (:meth:`load` gives the file's stem); ``base_dir``
         is the folder a ``[workforce]`` CSV path is relative to (default the working folder).
         """
-        f = validate(ScenarioFile, d, where=source, what="the scenario")
+        from pcnsim.roles import ADDED_ROLES, added_roles
+
+        added = added_roles(d.get("roles")) if isinstance(d, Mapping) else ()
+        # interventions and [policy] rows may name the roles the scenario adds (checked again with the catalogue)
+        f = validate(ScenarioFile, d, where=source, what="the scenario", context={ADDED_ROLES: added})
         name = f.name
         if name is None:
             if default_name is None:
@@ -252,11 +257,17 @@ class Scenario:
 
         return with_overrides(self.roles, where=f"{self.source} [roles]")
 
+    def role_arrays(self) -> Any:
+        """The :class:`~pcnsim.roles.RoleArrays` of :meth:`catalogue` (the roles a model of this scenario has)."""
+        from pcnsim.roles import RoleArrays
+
+        return RoleArrays(self.catalogue())
+
     def calendar(self) -> Any:
         """The policy calendar with this scenario's ``[policy]`` rows (:mod:`pcnsim.policy`)."""
         from pcnsim.policy import with_overrides
 
-        return with_overrides(self.policy, where=f"{self.source} [policy]")
+        return with_overrides(self.policy, where=f"{self.source} [policy]", added_roles=self.role_arrays().added)
 
     def n_networks(self) -> int:
         """Networks of ``[population]`` (with copies), known before the population is built."""
@@ -271,7 +282,8 @@ class Scenario:
         if self.workforce is None:
             return None
         if self.workforce["kind"] == "csv":
-            return warmstart.read_csv(self.workforce["path"], self.n_networks(), where=f"{self.source} [workforce]")
+            return warmstart.read_csv(self.workforce["path"], self.n_networks(), where=f"{self.source} [workforce]",
+                                      roles=self.role_arrays())
         cal = self.calendar()
         if cal.workforce is None:
             raise PCNSimInputError(f"{self.source}: [workforce] kind = 'national' needs the policy calendar's "
@@ -279,7 +291,7 @@ class Scenario:
         if population is None:
             return None
         params = params or self.resolved_params()
-        return warmstart.national(population, cal, params.national_patients)
+        return warmstart.national(population, cal, params.national_patients, self.role_arrays())
 
     # -- use ---------------------------------------------------------------------------------------
     def resolved_params(self) -> Params:

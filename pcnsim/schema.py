@@ -193,16 +193,18 @@ Description = Text(MAX_TEXT)
 
 
 # ---------------------------------------------------------------------------------------------- validation
-def validate(model: Any, data: Any, *, where: str = "", what: str = "") -> Any:
-    """Validate ``data`` against ``model`` (a model class or a :class:`pydantic.TypeAdapter`).
+def validate(model: Any, data: Any, *, where: str = "", what: str = "", context: Mapping[str, Any] | None = None
+             ) -> Any:
+    """Validate ``data`` against ``model`` (a model class or a :class:`pydantic.TypeAdapter`); ``context`` is
+    pydantic's validation context (e.g. the roles a scenario adds, :func:`pcnsim.roles.known_roles`).
 
     Raises :class:`PCNSimInputError` naming the first bad field (see :func:`input_error`).
     """
     check_shape(data, where=where)
     try:
         if isinstance(model, type) and issubclass(model, BaseModel):
-            return model.model_validate(data)
-        return model.validate_python(data)
+            return model.model_validate(data, context=context)
+        return model.validate_python(data, context=context)
     except ValidationError as err:
         raise input_error(err, data, where=where, what=what) from None
 

@@ -13,7 +13,7 @@ Two sources of the workforce (FTE per network and ARRS role):
       the network's position in the population (0 for the first; a single-network scenario has only 0;
       with ``copies``, copy ``c`` of a population of ``N`` networks holds ``c x N`` .. ``c x N + N - 1``);
   ``role``
-      an ARRS role's key (one of :data:`pcnsim.roles.ROLE_KEYS` funded by the scheme; core staff come from the
+      an ARRS role's key (of the model's catalogue, with any role the scenario adds; core staff come from the
       population and cannot be set here);
   ``fte``
       FTE in post, 0 to 1,000.
@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from pcnsim.errors import PCNSimInputError
-from pcnsim.roles import N_ROLES, ROLE_INDEX, ROLE_KEYS, ROLES
+from pcnsim.roles import ROLES, RoleArrays
 from pcnsim.schema import MAX_FILE_BYTES, StrictModel, Text
 
 if TYPE_CHECKING:
@@ -69,21 +69,25 @@ class WorkforceTable(StrictModel):
     path: Text(1000, what="a CSV file's path", min_length=1) | None = None
 
 
-def national(pop: Population, calendar: PolicyFile, national_patients: float) -> np.ndarray:
-    """FTE per network and role (networks x roles) from the calendar's national workforce, spread by
-    weighted population (the allocation rule, E7)."""
+def national(pop: Population, calendar: PolicyFile, national_patients: float, roles: RoleArrays | None = None
+             ) -> np.ndarray:
+    """FTE per network and role (networks x roles of ``roles``, the model's catalogue; default the shipped
+    one) from the calendar's national workforce, spread by weighted population (the allocation rule, E7)."""
+    R = roles or RoleArrays()
     if calendar.workforce is None:
         raise PCNSimInputError("[workforce] kind = 'national' needs the policy calendar's [workforce] table "
                                "(dropped by the scenario's [policy])", field="workforce")
-    by_role = np.zeros(N_ROLES)
+    by_role = np.zeros(R.n)
     for r in calendar.workforce.fte:
-        by_role[ROLE_INDEX[r.role]] += r.fte
-    by_role = np.where([x.arrs for x in ROLES], by_role, 0.0)
+        by_role[R.index[r.role]] += r.fte
+    by_role = np.where(R.arrs, by_role, 0.0)
     return pop.net_patients[:, None] / national_patients * by_role[None, :]
 
 
-def read_csv(path: str | Path, n_networks: int, *, where: str = "[workforce]") -> np.ndarray:
-    """FTE per network and role (networks x roles) from a user's CSV (columns in the module docstring).
+def read_csv(path: str | Path, n_networks: int, *, where: str = "[workforce]", roles: RoleArrays | None = None
+             ) -> np.ndarray:
+    """FTE per network and role (networks x roles of ``roles``, default the shipped catalogue) from a user's
+    CSV (columns in the module docstring; a role a scenario adds may have rows).
 
     Raises :class:`PCNSimInputError` naming the file, row and column of the first problem.
     """
@@ -97,11 +101,14 @@ def read_csv(path: str | Path, n_networks: int, *, where: str = "[workforce]") -
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise PCNSimInputError(f"{loc}: not UTF-8 text", field="workforce.path") from None
-    return parse_csv(text, n_networks, where=loc)
+    return parse_csv(text, n_networks, where=loc, roles=roles)
 
 
-def parse_csv(text: str, n_networks: int, *, where: str = "workforce.csv") -> np.ndarray:
+def parse_csv(text: str, n_networks: int, *, where: str = "workforce.csv", roles: RoleArrays | None = None
+              ) -> np.ndarray:
     """As :func:`read_csv`, from the file's text."""
+    R = roles or RoleArrays()
+    arrs_keys = R.arrs_keys
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as e:
@@ -123,7 +130,7 @@ def parse_csv(text: str, n_networks: int, *, where: str = "workforce.csv") -> np
     if len(rows) - 1 > MAX_ROWS:
         raise PCNSimInputError(f"{where}: more than {MAX_ROWS:,} rows", field="workforce.path")
     col = {c: header.index(c) for c in COLUMNS}
-    out = np.zeros((n_networks, N_ROLES))
+    out = np.zeros((n_networks, R.n))
     seen: set[tuple[int, int]] = set()
     for i, row in enumerate(rows[1:], start=2):
         if not any(x.strip() for x in row):
@@ -136,10 +143,10 @@ def parse_csv(text: str, n_networks: int, *, where: str = "workforce.csv") -> np
             raise PCNSimInputError(f"{where}: row {i}, column 'network': {net_text[:60]!r} is not allowed: expected a "
                                    f"whole number from 0 to {n_networks - 1} (the network's position)",
                                    field="workforce.network")
-        if role not in ARRS_KEYS:
-            extra = " (core staff come from the population)" if role in ROLE_INDEX else ""
+        if role not in arrs_keys:
+            extra = " (core staff come from the population)" if role in R.index else ""
             raise PCNSimInputError(f"{where}: row {i}, column 'role': {role[:60]!r} is not allowed{extra}; ARRS "
-                                   f"roles: {', '.join(ARRS_KEYS)}", field="workforce.role")
+                                   f"roles: {', '.join(arrs_keys)}", field="workforce.role")
         try:
             fte = float(fte_text)
         except ValueError:
@@ -147,7 +154,7 @@ def parse_csv(text: str, n_networks: int, *, where: str = "workforce.csv") -> np
         if not (math.isfinite(fte) and 0.0 <= fte <= MAX_FTE):
             raise PCNSimInputError(f"{where}: row {i}, column 'fte': {fte_text[:60]!r} is not allowed: expected a "
                                    f"number from 0 to {MAX_FTE:g} (FTE)", field="workforce.fte")
-        key = (int(net_text), ROLE_INDEX[role])
+        key = (int(net_text), R.index[role])
         if key in seen:
             raise PCNSimInputError(f"{where}: row {i}: network {key[0]} and role {role!r} appear twice",
                                    field="workforce.role")
@@ -190,14 +197,15 @@ def tenure_weeks(u: np.ndarray, annual_rate: float, max_weeks: np.ndarray) -> np
 def populate(model: PCNModel, fte: np.ndarray) -> np.ndarray:
     """Add the ARRS staff of ``fte`` (networks x roles) to a model being initialised; returns their ids."""
     p, R = model.params, model.roles
-    fte = np.where(R.arrs[None, :], np.asarray(fte, dtype=np.float64), 0.0)
-    if fte.shape != (model.n_networks, N_ROLES):
+    fte = np.asarray(fte, dtype=np.float64)
+    if fte.shape != (model.n_networks, R.n):
         raise PCNSimInputError(f"the warm-start workforce has shape {fte.shape}; expected ({model.n_networks}, "
-                               f"{N_ROLES}) (networks x roles: {', '.join(ROLE_KEYS)})", field="workforce")
+                               f"{R.n}) (networks x roles: {', '.join(R.keys)})", field="workforce")
+    fte = np.where(R.arrs[None, :], fte, 0.0)
     start = model.streams["start"]  # initial staff's draws, each network from its own stream
-    team_net = np.arange(fte.size) // N_ROLES
+    team_net = np.arange(fte.size) // R.n
     unit, f = posts_of(fte, R.mean_fte, model.netp.min_post_fte[team_net], start.uniforms(team_net))
-    net, role = unit // N_ROLES, unit % N_ROLES
+    net, role = unit // R.n, unit % R.n
     since = np.maximum(R.eligible_from[role], p.arrs_start.toordinal())
     tenure = tenure_weeks(start.uniforms(net), p.warm_leaver_rate, (p.start_date.toordinal() - since) // 7)
     ids = model.add_arrs_staff(net, role, f, stream=start, hire_week=-tenure, belonging=0.5, discrepancy_factor=1.0)
@@ -205,7 +213,8 @@ def populate(model: PCNModel, fte: np.ndarray) -> np.ndarray:
     return ids
 
 
-def describe(fte: np.ndarray) -> dict[str, Any]:
-    """FTE by role over all networks (for messages and reports)."""
+def describe(fte: np.ndarray, roles: RoleArrays | None = None) -> dict[str, Any]:
+    """FTE by role over all networks (for messages and reports; ``roles`` default the shipped catalogue)."""
+    keys = (roles or RoleArrays()).keys
     tot = np.asarray(fte).sum(axis=0)
-    return {ROLE_KEYS[i]: float(tot[i]) for i in range(N_ROLES) if tot[i] > 0}
+    return {keys[i]: float(tot[i]) for i in range(len(tot)) if tot[i] > 0}

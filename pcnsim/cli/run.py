@@ -55,7 +55,7 @@ def main(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - t0
     write_run(out, model, scenario, seed)
     if not args.quiet:
-        print(format_summary(model.summary()))
+        print(format_summary(model.summary(), model.roles))
         print(f"\nseed {seed}; {elapsed:.2f} s; results in {out}/ "
               "(weekly.csv, weekly_by_role.csv, years.csv, summary.json, figure.png, scenario.toml)")
     else:

@@ -32,9 +32,19 @@ import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, get_args, get_origin
 
 import numpy as np
-from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from pcnsim.roles import ROLE_INDEX, ROLE_KEYS
+from pcnsim.roles import ROLE_KEYS, known_roles
 from pcnsim.schema import DATE_TEXT, Date, StrictModel, Text, allowed, fail, input_error, validate
 
 if TYPE_CHECKING:
@@ -43,8 +53,18 @@ if TYPE_CHECKING:
 
 REGISTRY: dict[str, type[Intervention]] = {}
 
-#: A role key (``pcnsim.roles``).
-RoleKey = Literal[ROLE_KEYS]  # type: ignore[valid-type]
+
+
+def _known_role(key: str, info: ValidationInfo) -> str:
+    known = known_roles(info)  # the shipped roles, and those the scenario being read adds
+    if key not in known:
+        raise PydanticCustomError("unknown_role", "unknown role {key!r}; allowed roles: {known}",
+                                  {"key": key[:60], "known": ", ".join(known)})
+    return key
+
+
+#: A role key: a shipped role (``pcnsim.roles``) or one the scenario being read adds in ``[roles]``.
+RoleKey = Annotated[str, AfterValidator(_known_role), WithJsonSchema({"type": "string", "enum": list(ROLE_KEYS)})]
 #: A point in time: a week number (0 = the run's first week) or a date.
 When = Annotated[Annotated[int, Field(ge=0, le=100_000)] | Date,
                  allowed(f"a week number (a whole number from 0) or {DATE_TEXT}")]
@@ -124,7 +144,7 @@ class Intervention(StrictModel):
         if self.roles is None:
             mask = model.roles.arrs[role].copy()
         else:
-            mask = np.isin(role, [ROLE_INDEX[r] for r in self.roles])
+            mask = np.isin(role, [model.roles.role_index(r, "roles") for r in self.roles])
         if self.networks is not None:
             mask &= np.isin(s.network[: s.n], self.networks)
         return mask & s.active[: s.n]

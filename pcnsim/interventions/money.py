@@ -25,7 +25,7 @@ from pcnsim.interventions import _combine as C
 from pcnsim.interventions.base import Intervention
 from pcnsim.mechanisms.finance import WEEKS_PER_YEAR
 from pcnsim.mechanisms.recruitment import in_post
-from pcnsim.roles import N_ROLES, NURSE, ROLE_INDEX
+from pcnsim.roles import NURSE
 from pcnsim.schema import Number
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class FlexibleRoleMix(Intervention):
     def _roles_mask(self, model: PCNModel) -> np.ndarray:
         m = model.roles.arrs.copy()
         if self.roles is not None:
-            m &= np.isin(np.arange(N_ROLES), [ROLE_INDEX[r] for r in self.roles])
+            m &= np.isin(np.arange(model.roles.n), [model.roles.role_index(r, "roles") for r in self.roles])
         return m
 
     def current_mix(self, model: PCNModel) -> np.ndarray:

@@ -22,7 +22,7 @@ from pydantic import Field
 from pcnsim.interventions import _combine as C
 from pcnsim.interventions.base import Intervention, RoleKey
 from pcnsim.interventions.costs import by_network, gp_session_cost, staff_time
-from pcnsim.roles import ROLE_INDEX, ROLE_KEYS
+from pcnsim.roles import ROLE_KEYS
 from pcnsim.schema import Number, Whole, allowed
 
 if TYPE_CHECKING:
@@ -57,9 +57,9 @@ class ProtectedSupervision(Intervention):
         """Protected hours of every staff row this week (0 outside the target)."""
         mask = self.target(model)
         if isinstance(self.hours, dict):
-            by_role = np.zeros(len(ROLE_KEYS))
+            by_role = np.zeros(model.roles.n)
             for r, v in self.hours.items():
-                by_role[ROLE_INDEX[r]] = v
+                by_role[model.roles.role_index(r, "hours")] = v
             h = by_role[model.staff.role[: model.staff.n]]
         else:
             h = np.full(model.staff.n, self.hours)

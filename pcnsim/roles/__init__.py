@@ -4,8 +4,11 @@ The catalogue is data shipped with the package, ``pcnsim/data/roles.toml``, vali
 (:mod:`pcnsim.roles.catalogue`); each figure names its evidence row in the role's ``sources`` table (rows of
 :mod:`pcnsim.evidence`, or *assumption*). The catalogue is data, not parameters: :mod:`pcnsim.params` holds
 the scalar knobs that scale it (supply, supervision demand, pay growth), so sensitivity analysis acts on a
-handful of well-defined multipliers. A scenario may change fields of roles (``[roles.<key>]`` tables); the
-set of roles and their order are the shipped file's.
+handful of well-defined multipliers. A scenario may change fields of roles and add roles (``[roles.<key>]``
+tables, :func:`pcnsim.roles.catalogue.with_overrides`); added roles come after the shipped ones, so the
+shipped roles keep their indices. The module constants below (:data:`ROLES`, :data:`ROLE_KEYS`,
+:data:`ROLE_INDEX`, :data:`N_ROLES`) describe the shipped catalogue; a model's own catalogue, with any added
+roles, is its :class:`RoleArrays` (``model.roles``: ``n``, ``keys``, ``index``, ``labels``, ``colours``).
 
 Columns
 -------
@@ -16,7 +19,9 @@ mix
     with pharmacists, trainee and qualified nursing associates together): ``fte_weight`` over the total of
     the roles eligible on the catalogue's ``mix_date``. Roles added later (ARRS GPs, E30; practice nurses,
     assumption) are weighed on the same scale, so the shares of all ARRS roles add up to a little more than
-    1; networks plan posts in this mix renormalised over the roles eligible on the day.
+    1; networks plan posts in this mix renormalised over the roles eligible on the day. A role may give
+    ``mix_share`` instead of ``fte_weight``: its share of the plan once every ARRS role is eligible, the
+    others scaled to make room (:meth:`pcnsim.roles.catalogue.CatalogueFile.weights`).
 pay_cap
     Reimbursable maximum per FTE-year including on-costs, 2023/24 (E8); ``pay_cap_from`` gives later caps
     by financial year (E30 for ARRS GPs). Roles E8 does not list use the cap of the closest band: assumption.
@@ -55,7 +60,9 @@ cap_fte, term_limit_weeks
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -97,7 +104,7 @@ def roles_of(cat: CatalogueFile) -> tuple[Role, ...]:
 ROLES: tuple[Role, ...] = roles_of(shipped())  #: The shipped catalogue's roles, in index order.
 ROLE_KEYS: tuple[str, ...] = tuple(r.key for r in ROLES)  #: The roles' keys, in catalogue order.
 ROLE_INDEX: dict[str, int] = {k: i for i, k in enumerate(ROLE_KEYS)}  #: Role key -> index.
-N_ROLES = len(ROLES)
+N_ROLES = len(ROLES)  #: Number of roles in the shipped catalogue (a model's own: ``model.roles.n``).
 GP = ROLE_INDEX["gp"]
 NURSE = ROLE_INDEX["practice_nurse"]
 CORE_ROLES = (GP, NURSE)
@@ -106,9 +113,10 @@ CORE_ROLES = (GP, NURSE)
 ELIGIBLE_FROM: dict[str, dt.date] = {r.key: r.eligible_from for r in ROLES if r.arrs}
 
 
-def role_table() -> pd.DataFrame:
-    """The catalogue as a DataFrame, one row per role."""
-    return pd.DataFrame([{f.name: getattr(r, f.name) for f in fields(Role)} for r in ROLES]).set_index("key")
+def role_table(catalogue: CatalogueFile | None = None) -> pd.DataFrame:
+    """The catalogue (default the shipped one) as a DataFrame, one row per role."""
+    roles = ROLES if catalogue is None else roles_of(catalogue)
+    return pd.DataFrame([{f.name: getattr(r, f.name) for f in fields(Role)} for r in roles]).set_index("key")
 
 
 _NUMERIC = ("mix", "pay_cap", "market_premium", "supervision_need", "supply", "remote_capable", "appointments",
@@ -121,30 +129,67 @@ class RoleArrays:
     Parameters
     ----------
     catalogue : CatalogueFile, optional
-        A validated catalogue (:func:`pcnsim.roles.catalogue.with_overrides`); default the shipped one. It
-        must have the shipped roles, in the shipped order.
+        A validated catalogue (:func:`pcnsim.roles.catalogue.with_overrides`); default the shipped one. Its
+        first roles must be the shipped ones, in the shipped order; roles a scenario adds follow them.
+
+    Attributes
+    ----------
+    n : int
+        Number of roles (the shipped ones plus any added).
+    keys, labels, colours : tuple of str
+        Per role, in index order.
+    index : dict
+        Role key -> index.
+    roles : tuple of Role
+        The catalogue's rows.
     """
 
     def __init__(self, catalogue: CatalogueFile | None = None) -> None:
         cat = catalogue or shipped()
-        if cat.keys != ROLE_KEYS:
-            raise ValueError("a catalogue must have the shipped roles in the shipped order")
+        if cat.keys[:N_ROLES] != ROLE_KEYS:
+            raise ValueError("a catalogue must start with the shipped roles in the shipped order "
+                             "(added roles come after them)")
         self.catalogue = cat
         roles = roles_of(cat)
+        self.roles = roles
+        self.n = len(roles)
+        self.keys: tuple[str, ...] = cat.keys
+        self.index: dict[str, int] = {k: i for i, k in enumerate(self.keys)}
+        self.labels: tuple[str, ...] = tuple(r.label for r in roles)
+        self.colours: tuple[str, ...] = tuple(r.colour for r in roles)
         for name in _NUMERIC:
             setattr(self, name, np.array([getattr(r, name) for r in roles], dtype=float))
         self.arrs = np.array([r.arrs for r in roles], dtype=bool)
         self.notice_weeks = np.array([r.notice_weeks for r in roles], dtype=np.int32)
-        self.keys = ROLE_KEYS
         # first day each role is reimbursable (proleptic ordinal; core roles: always)
         self.eligible_from = np.array([r.eligible_from.toordinal() if r.eligible_from else 0 for r in roles],
                                       dtype=np.int64)
         #: the core role whose labour market each role draws on (itself for core roles; -1 none)
-        self.pool = np.array([ROLE_INDEX[r.labour_pool] if r.labour_pool else (i if not r.arrs else -1)
+        self.pool = np.array([self.index[r.labour_pool] if r.labour_pool else (i if not r.arrs else -1)
                               for i, r in enumerate(roles)], dtype=np.int64)
         self.cap_fte = np.array([np.inf if r.cap_fte is None else r.cap_fte for r in roles])
         self.term_limit_weeks = np.array([r.term_limit_weeks or 0 for r in roles], dtype=np.int64)
         self._by_year = any(r.pay_cap_from for r in cat.role)
+
+    @property
+    def added(self) -> tuple[str, ...]:
+        """Keys of the roles the catalogue adds to the shipped ones (empty for the shipped catalogue)."""
+        return self.keys[N_ROLES:]
+
+    @property
+    def arrs_keys(self) -> tuple[str, ...]:
+        """Keys of the ARRS roles, in index order."""
+        return tuple(k for k, a in zip(self.keys, self.arrs, strict=True) if a)
+
+    def role_index(self, key: str, field: str = "role") -> int:
+        """Index of a role of this catalogue, with a clear error naming ``field`` for an unknown one."""
+        from pcnsim.errors import PCNSimInputError
+
+        try:
+            return self.index[key]
+        except (KeyError, TypeError):
+            raise PCNSimInputError(f"{field}: unknown role {str(key)[:60]!r}; allowed roles: {', '.join(self.keys)}",
+                                   field=field) from None
 
     def eligible(self, d: dt.date) -> np.ndarray:
         """Which roles are eligible for reimbursement (ARRS) or always employed (core) on date ``d``."""
@@ -164,6 +209,24 @@ class RoleArrays:
         for i, r in listed:
             base[i] = r.cap_in(fy, growth)
         return base
+
+
+#: Key of pydantic's validation context that lists the roles a scenario adds (see :func:`known_roles`).
+ADDED_ROLES = "added_roles"
+
+
+def known_roles(info: Any = None) -> tuple[str, ...]:
+    """Role keys a scenario's tables may name while they are validated: the shipped roles, and the roles
+    the scenario adds when the validation context (``info.context``) lists them under :data:`ADDED_ROLES`."""
+    ctx = getattr(info, "context", None) or {}
+    return (*ROLE_KEYS, *ctx.get(ADDED_ROLES, ()))
+
+
+def added_roles(roles_table: Any) -> tuple[str, ...]:
+    """Keys of a scenario's ``[roles]`` table that are not shipped roles (roles it adds), unvalidated."""
+    if not isinstance(roles_table, Mapping):
+        return ()
+    return tuple(k for k in roles_table if isinstance(k, str) and k not in ROLE_INDEX)
 
 
 def role_index(key: str) -> int:
