@@ -252,12 +252,12 @@ class NetworkRun:
         return _summary(self)
 
     def cost_per_fte(self, lev: Any = None) -> np.ndarray:
-        """Cost per FTE-year claimed (1 x roles; see :meth:`pcnsim.model.PCNModel.cost_per_fte`), at the
+        """Cost per FTE-year claimed (1 x roles; see :meth:`pcnsim.money.MoneyAndPay.cost_per_fte`), at the
         end of the run."""
         return self._cost_per_fte
 
     def year_table(self) -> list[dict[str, Any]]:
-        """Money by financial year of this network (see :meth:`pcnsim.model.PCNModel.year_table`)."""
+        """Money by financial year of this network (see :meth:`pcnsim.money.MoneyAndPay.year_table`)."""
         from pcnsim.model import year_row
 
         rows = [year_row(fy, a, c, complete=True) for fy, a, c in self._years]

@@ -5,7 +5,7 @@ moved with the model's ``pay_growth`` like the pay caps of E8). See ``docs/inter
 
 ARRS staff time
     The pay the network offers per FTE-year as the model uses it (pay cap incl. on-costs, E8, times
-    ``salary_to_cap`` and pay growth, with any top-up: :meth:`pcnsim.model.PCNModel.offered_pay`) spread over
+    ``salary_to_cap`` and pay growth, with any top-up: :meth:`pcnsim.money.MoneyAndPay.offered_pay`) spread over
     ``HOURS_PER_FTE_WEEK`` x 52.18 paid hours. A clinical pharmacist at the 2023/24 cap of GBP 62,340 and
     ``salary_to_cap`` 0.8 costs about GBP 25 an hour.
 GP time (``GP_SESSION_GBP``), assumption

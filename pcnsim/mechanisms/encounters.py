@@ -115,7 +115,7 @@ def _poisson_inversion(mean, u, big, head):  # noqa: ANN001, ANN202
 def site_encounters(stream: Stream, sites: Sites, net: np.ndarray, onsite: np.ndarray, week_days: np.ndarray,
                     homophily: float | np.ndarray, with_same: bool = False) -> tuple[np.ndarray, ...]:
     """On-site encounters this week: returns (``src``, ``dst``) person ids, one pair per encounter that happened
-    (with ``with_same``, also ``same``: whether the pair share a profession, for :func:`reinforce`).
+    (with ``with_same``, also ``same``: whether the pair share a profession, for :func:`pcnsim.mechanisms.ties.reinforce`).
 
     ``net`` (the network), ``onsite`` (1 - remote share) and ``week_days`` (5 x ``contacts_per_day`` x FTE)
     are per person, in the order of the ``ids`` the sites were built from. Each record (person p at practice
@@ -180,7 +180,7 @@ def group_encounters(stream: Stream, groups: Groups, ids: np.ndarray, net: np.nd
                      mean: np.ndarray, homophily: float | np.ndarray, taking_part: np.ndarray | None = None,
                      with_same: bool = False) -> tuple[np.ndarray, ...]:
     """Encounters across a network (remote, or mixing): returns (``src``, ``dst``) person ids (with
-    ``with_same``, also ``same``: whether the pair share a profession, for :func:`reinforce`).
+    ``with_same``, also ``same``: whether the pair share a profession, for :func:`pcnsim.mechanisms.ties.reinforce`).
 
     Person ``ids[i]`` (network ``net[i]``, profession ``role[i]``) draws Poisson(``mean[i]``) encounters; each
     picks a colleague of the network uniformly, of the same profession with chance ``homophily`` (one
