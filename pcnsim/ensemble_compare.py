@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -111,11 +112,14 @@ class EnsembleComparison:
         if not self.complete:
             raise PCNSimInputError(f"the comparison is not complete ({len(self.runs):,} of {self.meta.get('runs', 0):,} "
                                    "runs): rerun the same command to finish it", field="--out")
-        df = self.runs.copy()
-        df["cost_network"] = total_cost({k: df[k] for k in COSTS}, "network")
-        df["cost_nhs"] = total_cost({k: df[k] for k in COSTS}, "nhs")
-        m = df.groupby(["arm", "draw"])[column].mean().unstack("draw")
-        return m.reindex(index=range(len(self.names))).to_numpy(dtype=float)
+        cache = self.__dict__.setdefault("_per_draw", {})  # the tables read the same columns many times
+        if column not in cache:
+            df = self.runs.copy()
+            df["cost_network"] = total_cost({k: df[k] for k in COSTS}, "network")
+            df["cost_nhs"] = total_cost({k: df[k] for k in COSTS}, "nhs")
+            m = df.groupby(["arm", "draw"])[column].mean().unstack("draw")
+            cache[column] = m.reindex(index=range(len(self.names))).to_numpy(dtype=float)
+        return cache[column].copy()
 
     def net_benefit(self, wtp: float | np.ndarray | None = None, perspective: str | None = None) -> np.ndarray:
         """Net benefit ``[arm, draw]`` (or ``[arm, draw, wtp]``): wtp x discounted FTE-years - cost."""
@@ -123,7 +127,7 @@ class EnsembleComparison:
         return dec.net_benefit(self.per_draw("fte_years_disc"), cost, self.wtp if wtp is None else wtp)
 
     # -- tables ---------------------------------------------------------------------------------
-    @property
+    @cached_property
     def differences(self) -> pd.DataFrame:
         """Per arm after the first and outcome: the paired difference from the baseline, mean and 90%
         interval over draws (parameter uncertainty), and the share of draws in which it is above zero."""
@@ -138,7 +142,7 @@ class EnsembleComparison:
                              "share_positive": float((d > 0).mean()), "draws": len(d)})
         return pd.DataFrame(rows)
 
-    @property
+    @cached_property
     def probabilities(self) -> pd.DataFrame:
         """Per arm: P(fewer leavers than the baseline), P(fewest leavers of all arms), P(highest net benefit at
         the reference willingness to pay), and the mean incremental net benefit."""
@@ -151,7 +155,7 @@ class EnsembleComparison:
                              "incremental_net_benefit": nb.mean(axis=1) - nb[0].mean(), "wtp": self.wtp,
                              "perspective": self.perspective})
 
-    @property
+    @cached_property
     def ceac(self) -> pd.DataFrame:
         """Tidy CEAC: perspective, willingness to pay, scenario, probability of the highest net benefit."""
         frames = []
@@ -161,14 +165,14 @@ class EnsembleComparison:
                 frames.append(pd.DataFrame({"perspective": persp, "wtp": WTP_GRID, "scenario": name, "probability": c[a]}))
         return pd.concat(frames, ignore_index=True)
 
-    @property
+    @cached_property
     def evpi(self) -> pd.DataFrame:
         """EVPI per network and for England (x :data:`NETWORKS_ENGLAND`) over the willingness-to-pay grid."""
         e = dec.evpi(self.net_benefit(WTP_GRID))
         return pd.DataFrame({"wtp": WTP_GRID, "evpi_network": e, "evpi_england": e * NETWORKS_ENGLAND,
                              "perspective": self.perspective})
 
-    @property
+    @cached_property
     def evppi(self) -> pd.DataFrame:
         """EVPPI of every parameter that varies across the draws at the reference willingness to pay (per
         network and for England), largest first, with the prior's reason."""
@@ -186,7 +190,7 @@ class EnsembleComparison:
         df = pd.DataFrame(rows, columns=["parameter", "evppi_network", "evppi_england", "reason"])
         return df.sort_values("evppi_network", ascending=False).reset_index(drop=True)
 
-    @property
+    @cached_property
     def budget_impact(self) -> pd.DataFrame:
         """Per arm and cost item: budget holder, mean and 90% interval over draws (per network and England)."""
         rows = []
@@ -199,7 +203,7 @@ class EnsembleComparison:
                              "difference": (v[a] - v[0]).mean()})
         return pd.DataFrame(rows)
 
-    @property
+    @cached_property
     def by_role(self) -> pd.DataFrame:
         """Per arm after the first and ARRS role: paired differences in discounted FTE-years and in leavers."""
         from pcnsim.roles import ROLES
