@@ -206,6 +206,9 @@ class PCNModel(WeeklyStep, MoneyAndPay, mesa.Model):
             lv.weekly_hazard(np.broadcast_to(q.relocation_rate[:, None], (n_net, self.roles.n))),
             lv.weekly_hazard(np.where(arrs, q.fixed_term_end_rate[:, None], 0.0)))
         self._resign_hazards = (lv.weekly_hazard(q.leave_if_intending), lv.weekly_hazard(q.leave_if_not_intending))
+        if not q.varies:  # the same in every network: one table for all (no per-network lookups in the kernel)
+            self._exit_hazards = self._exit_hazards[:1]
+            self._resign_hazards = tuple(h[:1] for h in self._resign_hazards)
         # supervision an FTE needs a week (hours), per network x role
         self.need_per_fte = self.roles.supervision_need[None, :] * q.supervision_need_scale[:, None]
         self.net_first = pop.net_first_practice.astype(np.int64)

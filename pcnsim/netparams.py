@@ -101,6 +101,18 @@ class NetworkParams:
                 raise AttributeError(f"{name} is shared by every network: read it from the model's params") from None
             raise AttributeError(name) from None
 
+    def kernel(self, name: str) -> np.ndarray:
+        """A parameter as the compiled kernels take it: one value per network, or (when every network has the
+        same values) one value for all (length 1), which spares a kernel the per-network lookups."""
+        arr = self._arrays[name]
+        return arr if self.varies else arr[:1]
+
+    def at(self, name: str, where: np.ndarray) -> np.ndarray | float:
+        """A parameter's value for each element of ``where`` (network indices), or (when every network has
+        the same values) the one value, a Python number."""
+        arr = self._arrays[name]
+        return arr[where] if self.varies else arr[0].item()
+
     def names(self) -> list[str]:
         """The parameters held per network."""
         return list(self._arrays)

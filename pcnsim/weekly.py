@@ -38,7 +38,7 @@ class WeeklyStep:
         role = s.role[ids].astype(np.int64)
         net = s.network[ids].astype(np.int64)
         remote = pres.remote_share(
-            R.remote_capable[role], self.is_pandemic(), q.remote_share[net], q.pandemic_remote_share[net],
+            R.remote_capable[role], self.is_pandemic(), q.at("remote_share", net), q.at("pandemic_remote_share", net),
             None if lev.remote_floor is None else lev.remote_floor[ids],
             None if lev.remote_cap is None else lev.remote_cap[ids],
         )
@@ -50,37 +50,38 @@ class WeeklyStep:
         )
         split_first = s.split_first[ids].astype(np.int64)
         sites = pres.build_sites(ids, role, net, self.net_first, self.net_n_prac, split_first, split, base,
-                                 q.base_share, self.roles.n)
+                                 q.kernel("base_share"), self.roles.n)
         fte = s.fte[ids].astype(np.float64)
-        week_days = 5.0 * q.contacts_per_day[net] * fte
+        week_days = 5.0 * q.at("contacts_per_day", net) * fte
         # Encounters, drawn by compiled kernels from the networks' contact streams, then applied one at a time in the
         # order drawn (on site, then remote, then mixing), both ends of each before the next (ties.py).
         # On site at practices: Poisson for each (person, practice) record, its mean shared out by the
         # person's time there (the same law as one Poisson per person with a practice drawn per encounter);
         # an encounter happens if the partner is there too (their on-site share x share of time there).
         # (parameters per network: each tie gain is the gain of the encounter's network)
-        batches = [(*enc.site_encounters(self.streams["onsite"], sites, net, 1.0 - remote, week_days, q.homophily,
+        batches = [(*enc.site_encounters(self.streams["onsite"], sites, net, 1.0 - remote, week_days, q.kernel("homophily"),
                                            with_same=True),
-                    q.tie_gain)]
+                    q.kernel("tie_gain"))]
         # remote (virtual) encounters with network colleagues, and mixing encounters (interventions)
         groups = pres.network_groups(ids, net, role, self.n_networks, self.roles.n)
         batches.append((*enc.group_encounters(self.streams["remote"], groups, ids, net, role,
-                                                week_days * remote * q.virtual_contact_factor[net], q.homophily,
-                                                with_same=True),
-                        q.tie_gain * q.virtual_contact_factor))
+                                                week_days * remote * q.at("virtual_contact_factor", net),
+                                                q.kernel("homophily"), with_same=True),
+                        q.kernel("tie_gain") * q.kernel("virtual_contact_factor")))
         for mix in lev.mixing:  # one batch per intervention, in the order the interventions ran
             batches.append((*enc.group_encounters(self.streams["mixing"], groups, ids, net, role,
                                                     np.maximum(mix.contacts[ids], 0.0),
-                                                    np.full(self.n_networks, mix.homophily),
+                                                    np.array([mix.homophily]),
                                                     taking_part=mix.contacts > 0, with_same=True),
-                            np.minimum(1.0, q.tie_gain * mix.gain)))
+                            np.minimum(1.0, q.kernel("tie_gain") * mix.gain)))
         n_encounters = 0
         for src, dst, same, gain in batches:
             ties_.reinforce(s.tie_j, s.tie_w, src, dst, gain, s.role, same=same, network=s.network)
             n_encounters += len(src)
         # decay (rows of people who left hold no ties), and the tie sums belonging and peer support read
-        threshold = q.heavy_remote_threshold.astype(np.float32)[net]  # compared in float32, as the shares are
-        rate = q.tie_decay[net] + q.heavy_remote_decay[net] * (remote > threshold)
+        # (the threshold is compared in single precision, as the shares are: as NumPy compares them with a number)
+        threshold = q.heavy_remote_threshold.astype(np.float32)[net] if q.varies else q.at("heavy_remote_threshold", net)
+        rate = q.at("tie_decay", net) + q.at("heavy_remote_decay", net) * (remote > threshold)
         strength, same_strength = ties_.decay_and_strength(s.tie_j, s.tie_w, ids, rate)
         return {"role": role, "net": net, "remote": remote, "split": split, "base": base, "fte": fte,
                 "encounters": n_encounters,
@@ -112,7 +113,7 @@ class WeeklyStep:
         gap = self._pay.gap
         if renew:  # personal propensities and affiliations drawn anew (not during the burn-in)
             prop, aff = s.propensity[ids], s.affiliation[ids]
-            lv.renew_personal(self.streams["renew"], net, prop, aff, q.propensity_renewal[net])
+            lv.renew_personal(self.streams["renew"], net, prop, aff, q.at("propensity_renewal", net))
             s.propensity[ids], s.affiliation[ids] = prop, aff
         sup_given, n_need, protected = wb.update(
             ids, role, net, fte, ctx["remote"], ctx["strength"], ctx["same_strength"], ctx["split"], ctx["base"],
