@@ -104,10 +104,12 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     ap.add_argument("--replicates", type=int_range(0, 10_000), default=40,
                     help="replicates of the point estimate (default 40; 0: none)")
     ap.add_argument("--workers", type=int_range(1, 256), default=2, help="processes (default 2)")
-    ap.add_argument("--quick", action="store_true", help="4 draws x 1 seed, 2 replicates, 78 weeks (a smoke test)")
+    ap.add_argument("--quick", action="store_true",
+                    help="4 draws x 1 seed, at most 2 replicates, 78 weeks (a smoke test)")
+    ap.add_argument("--quiet", action="store_true", help="no progress bars")
     ap.add_argument("--out", default="results/experiments/ensemble_ranking", help="output folder")
     args = ap.parse_args(argv)
-    draws, seeds, reps = (4, 1, 2) if args.quick else (args.draws, args.seeds, args.replicates)
+    draws, seeds, reps = (4, 1, min(2, args.replicates)) if args.quick else (args.draws, args.seeds, args.replicates)
     weeks = 78 if args.quick else None
     out = Path(args.out)
     ensemble = args.ensemble
@@ -122,13 +124,14 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
             scenarios = [load(a) for a in arms]
             t0 = time.perf_counter()
             res = compare_ensemble(scenarios, ensemble, draws=draws, seeds=seeds, weeks=weeks,
-                                   out=out / key / "ensemble", workers=args.workers, progress=True)
+                                   out=out / key / "ensemble", workers=args.workers, progress=not args.quiet)
             res.write(out / key / "ensemble" / "report")
             timings[f"{key}_ensemble_s"] = time.perf_counter() - t0
             point = None
             if reps:
                 t0 = time.perf_counter()
-                point = compare(scenarios, replicates=reps, workers=args.workers, weeks=weeks, progress=True)
+                point = compare(scenarios, replicates=reps, workers=args.workers, weeks=weeks,
+                                progress=not args.quiet)
                 point.write(out / key / "point")
                 timings[f"{key}_point_s"] = time.perf_counter() - t0
             rows = group_rows(res, point)
@@ -146,8 +149,9 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     meta = {"draws": draws, "seeds": seeds, "replicates": reps, "ensemble": args.ensemble, **timings}
     md = ranking_markdown(table, meta)
     (out / "ranking.md").write_text(md + "\nTimes (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()) + "\n")
-    print(md)
-    print(timings)
+    if not args.quiet:
+        print(md)
+        print(timings)
     return table
 
 

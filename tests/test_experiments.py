@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
-SCRIPTS = sorted(p for p in EXPERIMENTS.glob("*.py") if not p.name.startswith("_") and p.stem != "all_interventions")
+SCRIPTS = sorted(p for p in EXPERIMENTS.glob("*.py")
+                 if not p.name.startswith("_") and p.stem not in ("all_interventions", "ensemble_ranking"))
 
 
 def _load(path: Path):
@@ -53,3 +54,23 @@ def test_all_interventions_ranks_every_intervention_in_quick_mode(tmp_path):
     assert (out / "ranking.md").read_text().count("\n| ") >= 11
     for sub in ("default_network", "london_network"):
         assert (out / sub / "differences.csv").exists()
+
+
+def test_ensemble_ranking_gives_every_intervention_its_probabilities(tmp_path):
+    """The ten interventions over an ensemble (prior draws here, 4 of them, 78 weeks): one row each, with
+    probabilities between 0 and 1, and the chances of ranking first among the eight on the default network
+    summing to 1 over the draws."""
+    import numpy as np
+
+    mod = _load(EXPERIMENTS / "ensemble_ranking.py")
+    out = tmp_path / "ranking"
+    table = mod.main(["--quick", "--quiet", "--ensemble", "prior", "--replicates", "0", "--workers", "1",
+                      "--out", str(out)])
+    assert len(table) == 10 and table["scenario"].is_unique
+    for col in ("p_reduces_leavers", "p_most_cost_effective"):
+        assert table[col].between(0, 1).all()
+    eight = table.dropna(subset=["p_rank_first"])
+    assert len(eight) == 8 and np.isclose(eight["p_rank_first"].sum(), 1.0)
+    assert eight["rank_lo"].le(eight["mean_rank"]).all() and eight["mean_rank"].le(eight["rank_hi"]).all()
+    assert list(table["leavers"]) == sorted(table["leavers"])  # ranked, most leavers avoided first
+    assert (out / "ranking.md").read_text().count("\n| ") >= 11
