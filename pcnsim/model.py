@@ -297,14 +297,6 @@ class PCNModel(WeeklyStep, MoneyAndPay, mesa.Model):
         return [SharedVaccination(start=p.vaccination_start, end=p.vaccination_end, cost_per_hour=0.0,
                                   label="COVID-19 vaccination programme (history)")]
 
-    def _per_network(self, fn: Any) -> np.ndarray:
-        """``fn(params)`` of each network's parameter set, as an array over networks (computed once when the
-        networks share one set)."""
-        q = self.netp
-        if len(q.sets) == 1:
-            return np.full(self.n_networks, fn(q.first), dtype=np.float64)
-        return np.array([fn(x) for x in q.sets], dtype=np.float64)
-
     def is_pandemic(self, d: dt.date | None = None) -> bool:
         """True if ``d`` (default: this week's date) lies in the pandemic's remote-working period
         (``pandemic_start <= d < pandemic_end``)."""

@@ -113,6 +113,13 @@ class NetworkParams:
         arr = self._arrays[name]
         return arr[where] if self.varies else arr[0].item()
 
+    def each(self, fn: Any) -> np.ndarray:
+        """``fn(params)`` of each network's parameter set, as a float64 array over networks (computed once
+        when the networks share one set)."""
+        if len(self.sets) == 1:
+            return np.full(self.n_networks, fn(self.first), dtype=np.float64)
+        return np.array([fn(x) for x in self.sets], dtype=np.float64)
+
     def names(self) -> list[str]:
         """The parameters held per network."""
         return list(self._arrays)

@@ -169,16 +169,13 @@ class _Recorder:
         """The network-level weekly outputs computed from the per-team sums, as the model computes them."""
         t = {m: self._teams[m][:, self._g, :] for m in ("headcount", "fte", "joiners", "leavers", "intending",
                                                        "belonging", "burnout")}
+        from pcnsim.results import staff_kpis
+
         for i, row in enumerate(self.rows):
-            n_arrs = float(t["headcount"][i][arrs].sum())
-            row["headcount"] = int(t["headcount"][i].sum())
-            row["arrs_headcount"] = int(n_arrs)
-            row["arrs_fte"] = float(t["fte"][i][arrs].sum())
+            row.update(staff_kpis(t["headcount"][i], t["fte"][i], t["intending"][i], t["belonging"][i],
+                                  t["burnout"][i], arrs))
             row["joiners"] = int(t["joiners"][i].sum())
             row["leavers"] = int(t["leavers"][i].sum())
-            for kpi, m in (("intending_share", "intending"), ("belonging_mean", "belonging"),
-                           ("burnout_mean", "burnout")):
-                row[kpi] = float(t[m][i][arrs].sum()) / n_arrs if n_arrs else 0.0
             need = row.pop("supervision_needing")
             given = row.pop("supervision_given")
             row["supervision_coverage"] = given / need if need else 1.0

@@ -64,6 +64,19 @@ class WeekSums(NamedTuple):
     team_productive: np.ndarray
 
 
+def staff_kpis(headcount: np.ndarray, fte: np.ndarray, intending: np.ndarray, belonging: np.ndarray,
+               burnout: np.ndarray, arrs: np.ndarray) -> dict[str, float | int]:
+    """The week's staff outputs from per-role sums (one week's :class:`WeekSums` fields, or a network's own
+    per-team sums): headcount, ARRS headcount and FTE, and the ARRS share intending to leave and mean
+    belonging and burnout (0 when no ARRS staff are in post)."""
+    n_arrs = float(headcount[arrs].sum())
+    out: dict[str, float | int] = {"headcount": int(headcount.sum()), "arrs_headcount": int(n_arrs),
+                                   "arrs_fte": float(fte[arrs].sum())}
+    for kpi, total in (("intending_share", intending), ("belonging_mean", belonging), ("burnout_mean", burnout)):
+        out[kpi] = float(total[arrs].sum()) / n_arrs if n_arrs else 0.0
+    return out
+
+
 def week_sums(staff: object, week: int, productivity: np.ndarray, n_networks: int, n_roles: int = N_ROLES
               ) -> WeekSums:
     """One compiled pass over the staff in post (the active rows of ``staff``, in id order) for the week's

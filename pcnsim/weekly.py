@@ -24,7 +24,7 @@ from pcnsim.mechanisms import support as sup
 from pcnsim.mechanisms import ties as ties_
 from pcnsim.mechanisms import wellbeing as wb
 from pcnsim.mechanisms import workload as wl
-from pcnsim.results import week_sums
+from pcnsim.results import staff_kpis, week_sums
 from pcnsim.roles import GP, NURSE
 from pcnsim.state import EXIT_KINDS, RESIGNATION
 
@@ -207,7 +207,7 @@ class WeeklyStep:
         min_post = q.min_post_fte[:, None]
         posts = rec.open_posts(vac, post, min_post)
         years = (self.date - p.arrs_start).days / 365.25
-        fill_rate = self._per_network(lambda x: rec.fill_rate_at(x.fill_rate, x.fill_rate_trend, years))
+        fill_rate = q.each(lambda x: rec.fill_rate_at(x.fill_rate, x.fill_rate_trend, years))
         if lev.recruit_factor is not None:  # E24: managers busy with vaccination-style work
             fill_rate = fill_rate * lev.recruit_factor
         chance = rec.fill_chance(fill_rate[:, None], R.supply[None, :], self.pop.net_deprivation[:, None],
@@ -287,14 +287,10 @@ class WeeklyStep:
         self.allocation_total = float(self.allocation.sum())
         self.spend_ytd = float(self.claimed_ytd.sum())
         self.supervision_coverage = self._sup_coverage
-        n_arrs = float(sums.headcount[R.arrs].sum())
-        for kpi, total in (("intending_share", sums.intending), ("belonging_mean", sums.belonging),
-                           ("burnout_mean", sums.burnout)):
-            setattr(self, kpi, float(total[R.arrs].sum()) / n_arrs if n_arrs else 0.0)
+        for kpi, value in staff_kpis(sums.headcount, sums.fte, sums.intending, sums.belonging, sums.burnout,
+                                     R.arrs).items():
+            setattr(self, kpi, value)
         self.encounters = ctx["encounters"]
-        self.headcount = int(sums.headcount.sum())
-        self.arrs_headcount = int(n_arrs)
-        self.arrs_fte = float(sums.fte[R.arrs].sum())
         self.recorder.record(sums, joiners, leavers)
 
     # -- policy hooks: term limits and one labour market per profession ------------------
