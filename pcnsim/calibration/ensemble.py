@@ -5,7 +5,8 @@ Method
 ------
 Parameters
     Every parameter with a prior (:data:`pcnsim.params.PRIORS`) that enters the simulation is sampled from its
-    prior; ``fixed`` names (e.g. those a Morris screening found not to matter, :mod:`pcnsim.screening`) stay at
+    prior, on the logit of its prior's CDF (:data:`SAMPLER_SPACE`: every prior is then the standard logistic,
+    and the perturbation kernel never proposes a value beyond a bound); ``fixed`` names (e.g. those a Morris screening found not to matter, :mod:`pcnsim.screening`) stay at
     their defaults. The economics priors do not enter the simulation: their posterior is their prior, so each
     accepted particle gets an independent prior draw of them (seeded).
 Observation error
@@ -38,15 +39,24 @@ import hashlib
 import json
 import logging
 import os
-import subprocess
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from pcnsim.calibration.ensemble_file import (  # noqa: F401 - the file side, re-exported for existing imports
+    SHIPPED,
+    Ensemble,
+    EnsembleResult,
+    git_commit,
+    load_ensemble,
+    prior_ensemble,
+    shipped_ensemble_path,
+    write_ensemble,
+)
 from pcnsim.calibration.targets import PANEL_NETWORKS, TARGET_BY_ID, TARGET_IDS, TARGETS
 from pcnsim.errors import PCNSimInputError
 from pcnsim.params import ECONOMIC_PRIORS, PRIORS, Params, prior_table
@@ -60,6 +70,13 @@ METHODS: tuple[str, ...] = ("distance", "exact")
 #: published) / observation SD``, falls to 1.96 for the accepted particles: on average every target inside its
 #: tolerance. The distance is the square root of the sum of squares, so the threshold is 1.96 x sqrt(targets).
 MIN_Z_RMS = 1.96
+#: The space pyabc samples in (part of a run's identity, :meth:`EnsembleConfig.hash`). Every free parameter
+#: is sampled as ``z = logit(F(x))``, ``F`` its prior's CDF, so every prior becomes the standard logistic and
+#: every proposal of the perturbation kernel is a valid parameter (in the parameters' own space, most
+#: proposals of a 42-dimensional kernel fall outside some bound and are drawn again). The map is one to one
+#: and the prior is carried exactly (the probability integral transform), so the posterior is the same.
+SAMPLER_SPACE = "logit of the prior CDF"
+_EDGE = 1e-12  # F(x) is kept inside (EDGE, 1 - EDGE): a finite logit at the bounds
 #: A target whose measure is undefined (NaN: no one in a cohort) is given this many SDs of error.
 MISSING_Z = 50.0
 
@@ -129,7 +146,8 @@ class EnsembleConfig:
     def hash(self) -> str:
         """Identity of the run: the configuration (but for ``generations``, which a resumed run may raise),
         the priors and the targets (a resumed run must match)."""
-        d = {"config": {k: v for k, v in asdict(self).items() if k != "generations"}, "priors": {n: PRIORS[n].model_dump() for n in self.free},
+        d = {"config": {k: v for k, v in asdict(self).items() if k != "generations"}, "space": SAMPLER_SPACE,
+             "priors": {n: PRIORS[n].model_dump() for n in self.free},
              "targets": [(t.id, t.published, t.lo, t.hi) for t in TARGETS]}
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -161,27 +179,34 @@ class TargetModel:
         from pcnsim.calibration.measure import simulate
 
         warnings.filterwarnings("ignore", category=FutureWarning)
-        values = {k: float(v) for k, v in pars.items()}
+        values = {k: float(from_sampler(k, v)) for k, v in pars.items()}
         out = simulate(values, particle_seed(values), self.networks)
         obs = observed()
         return {i: float(out[i]) if np.isfinite(out[i]) else obs[i] + MISSING_Z * observation_sd(i)
                 for i in TARGET_IDS}
 
 
+def to_sampler(name: str, x: Any) -> Any:
+    """A parameter's value in the sampler's space, ``logit(F(x))`` (:data:`SAMPLER_SPACE`)."""
+    from scipy.special import logit
+
+    return logit(np.clip(PRIORS[name].dist().cdf(x), _EDGE, 1.0 - _EDGE))
+
+
+def from_sampler(name: str, z: Any) -> Any:
+    """A value of the sampler's space back in the parameter's own, ``F^-1(1 / (1 + exp(-z)))``."""
+    from scipy.special import expit
+
+    pr = PRIORS[name]
+    return np.clip(pr.dist().ppf(np.clip(expit(z), _EDGE, 1.0 - _EDGE)), pr.lo, pr.hi)
+
+
 def pyabc_prior(names: Sequence[str]) -> Any:
-    """The priors of ``names`` as a ``pyabc.Distribution``."""
+    """The priors of ``names`` in the sampler's space (:data:`SAMPLER_SPACE`): independent standard logistic
+    distributions, as a ``pyabc.Distribution``. :func:`from_sampler` maps a draw to the parameters' priors."""
     import pyabc
 
-    rvs = {}
-    for n in names:
-        pr = PRIORS[n]
-        if pr.kind == "uniform":
-            rvs[n] = pyabc.RV("uniform", pr.lo, pr.hi - pr.lo)
-        elif pr.kind == "loguniform":
-            rvs[n] = pyabc.RV("loguniform", pr.lo, pr.hi)
-        else:
-            rvs[n] = pyabc.RV("truncnorm", (pr.lo - pr.mean) / pr.sd, (pr.hi - pr.mean) / pr.sd, pr.mean, pr.sd)
-    return pyabc.Distribution(**rvs)
+    return pyabc.Distribution(**{n: pyabc.RV("logistic", 0.0, 1.0) for n in names})
 
 
 def _sampler(workers: int, scheduler: str | None, progress: bool) -> tuple[Any, Any]:
@@ -200,27 +225,6 @@ def _sampler(workers: int, scheduler: str | None, progress: bool) -> tuple[Any, 
         sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
     sampler.show_progress = progress
     return sampler, closer
-
-
-def git_commit() -> str | None:
-    """The git commit of the source tree pcnsim is imported from, if it is a git checkout (else None)."""
-    here = Path(__file__).resolve().parent
-    try:
-        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True,
-                             timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-@dataclass
-class EnsembleResult:
-    """What :func:`calibrate_ensemble` returns: the ensemble (one row per accepted parameter set: the
-    parameters, ``weight``, ``distance`` and the simulated targets ``sim_T..``), the generations, provenance."""
-
-    ensemble: pd.DataFrame
-    generations: pd.DataFrame
-    provenance: dict[str, Any] = field(default_factory=dict)
 
 
 def calibrate_ensemble(out: str | Path, config: EnsembleConfig | None = None, *, workers: int = 2,
@@ -301,7 +305,7 @@ def _result(history: Any, config: EnsembleConfig, **how: Any) -> EnsembleResult:
 
     t = history.max_t
     pop = history.get_population_extended(t=t)
-    ens = pd.DataFrame({n: pop[f"par_{n}"].to_numpy(dtype=float) for n in config.free})
+    ens = pd.DataFrame({n: from_sampler(n, pop[f"par_{n}"].to_numpy(dtype=float)) for n in config.free})
     w = pop["w"].to_numpy(dtype=float)
     ens["weight"] = w / w.sum()
     ens["distance"] = pop["distance"].to_numpy(dtype=float)
@@ -323,6 +327,7 @@ def _result(history: Any, config: EnsembleConfig, **how: Any) -> EnsembleResult:
                    f"observation SDs, median threshold schedule down to {min_distance():.3g}"),
         "final_distance_threshold": float(gens["epsilon"].iloc[-1]) if len(gens) else float("nan"),
         "config": asdict(config), "config_hash": config.hash(), "free": list(config.free),
+        "sampler_space": SAMPLER_SPACE,
         "targets": [{"id": x.id, "published": x.published, "lo": x.lo, "hi": x.hi, "observation_sd": observation_sd(x.id)}
                     for x in TARGETS],
         "priors": prior_table().to_dict("records"), "generations": int(len(gens)),
@@ -338,100 +343,3 @@ def _pyabc_version() -> str:
     return pyabc.__version__
 
 
-def write_ensemble(path: str | Path, result: EnsembleResult) -> Path:
-    """Write the ensemble as Parquet with its provenance in the file's metadata (key ``pcnsim``); atomic."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    path = Path(path)
-    table = pa.Table.from_pandas(result.ensemble, preserve_index=False)
-    meta = {**(table.schema.metadata or {}), b"pcnsim": json.dumps(result.provenance, default=str).encode()}
-    tmp = path.with_name(f".tmp-{path.name}")
-    pq.write_table(table.replace_schema_metadata(meta), tmp)
-    os.replace(tmp, path)
-    return path
-
-
-@dataclass
-class Ensemble:
-    """A calibrated ensemble read back from Parquet: the parameter sets, their weights and provenance."""
-
-    frame: pd.DataFrame
-    provenance: dict[str, Any]
-    source: str = ""
-
-    @property
-    def parameters(self) -> list[str]:
-        """The names of the parameter columns (those of :class:`pcnsim.params.Params`)."""
-        return [c for c in self.frame.columns if c in Params.model_fields]
-
-    def draws(self, n: int, seed: int = 1) -> pd.DataFrame:
-        """``n`` equally weighted posterior draws: systematic resampling of the weighted particles (seeded;
-        columns ``draw``, ``particle`` and the parameters). With ``n`` at most the number of particles and
-        equal weights, these are distinct particles."""
-        w = self.frame["weight"].to_numpy(dtype=float)
-        w = w / w.sum()
-        u = (np.random.default_rng([seed, 181]).random() + np.arange(n)) / n
-        idx = np.minimum(np.searchsorted(np.cumsum(w), u), len(w) - 1)
-        rows = self.frame.iloc[idx][["particle", *self.parameters]].reset_index(drop=True)
-        rows.insert(0, "draw", np.arange(n))
-        return rows
-
-
-#: The ensemble shipped with the package (``pcnsim/data/ensemble.parquet``): the posterior of
-#: ``pcnsim calibrate --ensemble`` on the current model (its provenance says how it was made, and
-#: ``docs/ensemble-posterior.md`` is its report). ``--ensemble shipped`` (a label, not a path) selects it.
-SHIPPED = "shipped"
-
-
-def shipped_ensemble_path() -> Path:
-    """Where the shipped ensemble is (:data:`SHIPPED`)."""
-    return Path(__file__).resolve().parents[1] / "data" / "ensemble.parquet"
-
-
-def load_ensemble(path: str | Path) -> Ensemble:
-    """Read an ensemble file written by :func:`write_ensemble` (``pcnsim calibrate --ensemble``), or the
-    shipped ensemble (``path = "shipped"``, :data:`SHIPPED`).
-
-    Bad input (a missing or unreadable file, one without the columns of an ensemble, parameters out of their
-    bounds) raises :class:`PCNSimInputError` naming ``--ensemble``.
-    """
-    import pyarrow.parquet as pq
-
-    p = shipped_ensemble_path() if str(path) == SHIPPED else Path(path)
-    if not p.is_file():
-        raise PCNSimInputError(f"--ensemble {p}: no such file (write one with `pcnsim calibrate --ensemble`)",
-                               field="--ensemble")
-    try:
-        table = pq.read_table(p)
-    except Exception as e:  # noqa: BLE001 - any unreadable file
-        raise PCNSimInputError(f"--ensemble {p}: not a Parquet file ({type(e).__name__})", field="--ensemble") from None
-    meta = (table.schema.metadata or {}).get(b"pcnsim")
-    df = table.to_pandas()
-    if meta is None or "weight" not in df.columns or "particle" not in df.columns or len(df) == 0:
-        raise PCNSimInputError(f"--ensemble {p}: not an ensemble (expected the columns particle, weight and "
-                               "parameters, and pcnsim provenance)", field="--ensemble")
-    w = df["weight"].to_numpy(dtype=float)
-    if not (np.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
-        raise PCNSimInputError(f"--ensemble {p}: column weight must be finite, non-negative and not all zero",
-                               field="weight")
-    ens = Ensemble(frame=df, provenance=json.loads(meta), source=str(p))
-    if not ens.parameters:
-        raise PCNSimInputError(f"--ensemble {p}: no parameter columns", field="--ensemble")
-    for i, row in enumerate(df[ens.parameters].to_dict("records")[:5000]):
-        Params.from_dict({k: float(v) for k, v in row.items()}, where=f"--ensemble {p}, row {i}")
-    return ens
-
-
-def prior_ensemble(n: int = 8, seed: int = 1) -> Ensemble:
-    """An ensemble of ``n`` independent draws from the priors, equally weighted: *not calibrated*. For tests,
-    fast modes and teaching, where an ABC-SMC run would take too long; its provenance says so."""
-    from pcnsim import __version__
-
-    rng = np.random.default_rng([seed, 1818])
-    df = pd.DataFrame({k: p.dist().rvs(size=n, random_state=rng) for k, p in PRIORS.items()})
-    df.insert(0, "particle", np.arange(n))
-    df["weight"] = 1.0 / n
-    prov = {"pcnsim_version": __version__, "method": "prior draws (not calibrated)", "seed": seed,
-            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "priors": prior_table().to_dict("records")}
-    return Ensemble(frame=df, provenance=prov, source=f"<prior ensemble n={n} seed={seed}>")
