@@ -117,6 +117,9 @@ def test_a_tiny_abc_run_resumes(tmp_path):
     second = calibrate_ensemble(out, EnsembleConfig(generations=2, **cfg), workers=1, progress=False)
     assert len(second.generations) >= 1
     assert second.generations["samples"].iloc[0] == first.generations["samples"].iloc[0]
+    g = second.generations
+    assert ((g["acceptance"] > 0) & (g["acceptance"] <= 1)).all()
+    assert ((g["ess"] >= 1 - 1e-9) & (g["ess"] <= 4 + 1e-9)).all()  # between one particle and all four
     ens = second.ensemble
     assert ens["weight"].sum() == pytest.approx(1.0)
     for n in ("fill_rate", "intention_intercept"):

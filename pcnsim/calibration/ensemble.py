@@ -300,6 +300,13 @@ def _last_epsilon(history: Any) -> float:
     return float(pops["epsilon"].iloc[-1])
 
 
+def _ess(w: Any) -> float:
+    """Effective sample size of importance weights ``w``, ``1 / sum(w_i^2)`` with ``w`` normalised (Kish)."""
+    w = np.asarray(w, dtype=float)
+    w = w / w.sum()
+    return float(1.0 / np.square(w).sum())
+
+
 def _result(history: Any, config: EnsembleConfig, **how: Any) -> EnsembleResult:
     from pcnsim import __version__
 
@@ -320,6 +327,8 @@ def _result(history: Any, config: EnsembleConfig, **how: Any) -> EnsembleResult:
     ens.insert(0, "particle", np.arange(len(ens)))
     gens = history.get_all_populations()
     gens = gens[gens["t"] >= 0].reset_index(drop=True)
+    gens["acceptance"] = gens["particles"] / gens["samples"]
+    gens["ess"] = [_ess(history.get_distribution(t=int(g))[1]) for g in gens["t"]]
     prov = {
         "pcnsim_version": __version__, "git_commit": git_commit(), "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "method": (f"ABC-SMC (pyabc {_pyabc_version()}): stochastic acceptor, temperature schedule, independent normal kernel"

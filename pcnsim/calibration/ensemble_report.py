@@ -194,7 +194,10 @@ def report_markdown(result: EnsembleResult, pp: pd.DataFrame, ppc: pd.DataFrame,
     lines += ["", "## What the targets cannot separate", "",
               ("Posterior correlations of 0.3 or more in size: " + "; ".join(pairs[:12]) + ".") if pairs else
               "No posterior correlation reaches 0.3 in size.", "",
-              "## Generations", "", gens.to_markdown(index=False) if len(gens) and _has_tabulate() else
+              "## Generations", "",
+              "epsilon: the generation's threshold; acceptance: accepted sets per simulation; ess: the effective "
+              "sample size of the importance weights (Kish, 1 / sum of squared normalised weights).", "",
+              gens.to_markdown(index=False) if len(gens) and _has_tabulate() else
               gens.to_string(index=False), ""]
     return "\n".join(lines)
 
