@@ -106,31 +106,47 @@ def test_draws_follow_the_weights():
 
 
 @pytest.mark.slow
-def test_a_tiny_abc_run_resumes(tmp_path):
+def test_a_tiny_rejection_run_resumes_and_keeps_every_generation(tmp_path):
     out = tmp_path / "abc"
-    cfg = dict(population=4, networks=1, seed=5, fixed=tuple(n for n in P.PRIORS if n not in
-                                                            ("fill_rate", "intention_intercept")))
+    cfg = dict(population=4, networks=1, seed=5, threshold=1e4, fixed=tuple(n for n in P.PRIORS if n not in
+                                                                            ("fill_rate", "intention_intercept")))
     first = calibrate_ensemble(out, EnsembleConfig(generations=1, **cfg), workers=1, progress=False)
     assert len(first.ensemble) == 4 and len(first.generations) == 1
     assert set(first.provenance["free"]) == {"fill_rate", "intention_intercept"}
-    # the same command with more generations continues the stored run: generation 0 is kept as it was
+    assert "rejection ABC" in first.provenance["method"]
+    # the same command with more generations continues the stored run: generation 0 is kept as it was, and the
+    # ensemble is both generations' sets, equally weighted (the proposal is the prior)
     second = calibrate_ensemble(out, EnsembleConfig(generations=2, **cfg), workers=1, progress=False)
-    assert len(second.generations) >= 1
+    assert len(second.generations) == 2 and len(second.ensemble) == 8
     assert second.generations["samples"].iloc[0] == first.generations["samples"].iloc[0]
+    same = ["fill_rate", "intention_intercept", "distance", *(c for c in first.ensemble if c.startswith("sim_"))]
+    pd.testing.assert_frame_equal(second.ensemble.iloc[:4][same], first.ensemble[same])
     g = second.generations
     assert ((g["acceptance"] > 0) & (g["acceptance"] <= 1)).all()
-    assert ((g["ess"] >= 1 - 1e-9) & (g["ess"] <= 4 + 1e-9)).all()  # between one particle and all four
+    assert g["ess"].to_numpy() == pytest.approx([4.0, 4.0])  # the prior as proposal: equal weights
     ens = second.ensemble
-    assert ens["weight"].sum() == pytest.approx(1.0)
+    assert ens["weight"].to_numpy() == pytest.approx(np.full(8, 1 / 8))
+    assert (ens["distance"] <= 1e4).all()
     for n in ("fill_rate", "intention_intercept"):
         assert (ens[n] >= P.PRIORS[n].lo).all() and (ens[n] <= P.PRIORS[n].hi).all()
     assert (ens["tie_gain"] == P.Params().tie_gain).all()  # fixed at the default
     write_ensemble(out / "ensemble.parquet", second)
     back = load_ensemble(out / "ensemble.parquet")
     assert back.provenance["config"]["population"] == 4 and "git_commit" in back.provenance
-    assert len(back.frame) == 4
+    assert len(back.frame) == 8
     with pytest.raises(PCNSimInputError, match="another ensemble calibration"):
         calibrate_ensemble(out, EnsembleConfig(generations=2, **{**cfg, "seed": 6}), workers=1, progress=False)
+
+
+@pytest.mark.slow
+def test_a_tiny_smc_run_keeps_its_last_generation(tmp_path):
+    cfg = EnsembleConfig(population=4, generations=2, networks=1, seed=5, method="distance",
+                         fixed=tuple(n for n in P.PRIORS if n not in ("fill_rate", "intention_intercept")))
+    res = calibrate_ensemble(tmp_path / "smc", cfg, workers=1, progress=False)
+    assert len(res.ensemble) == 4 and res.ensemble["weight"].sum() == pytest.approx(1.0)
+    g = res.generations
+    assert ((g["ess"] >= 1 - 1e-9) & (g["ess"] <= 4 + 1e-9)).all()  # between one particle and all four
+    assert g["epsilon"].is_monotonic_decreasing
 
 
 def test_ensemble_commands_refuse_bad_input_and_write_nothing(tmp_path, capsys):
@@ -143,6 +159,11 @@ def test_ensemble_commands_refuse_bad_input_and_write_nothing(tmp_path, capsys):
     assert main(["calibrate", "--population", "10", "--out", str(out)]) == 2  # an ensemble flag without --ensemble
     assert main(["calibrate", "--ensemble", "--screening", "--out", str(out)]) == 2
     assert main(["calibrate", "--ensemble", "--screen", str(tmp_path / "none"), "--out", str(out)]) == 2
+    assert main(["calibrate", "--ensemble", "--method", "distance", "--threshold", "8", "--out", str(out)]) == 2
+    assert "--threshold" in capsys.readouterr().err
+    assert main(["calibrate", "--ensemble", "--threshold", "-1", "--out", str(out)]) == 2
+    assert "threshold" in capsys.readouterr().err
+    assert main(["calibrate", "--threshold", "8", "--out", str(out)]) == 2  # an ensemble flag without --ensemble
     with pytest.raises(SystemExit) as e:
         main(["calibrate", "--ensemble", "--population", "1"])
     assert e.value.code == 2
@@ -164,10 +185,17 @@ def test_the_screening_design_spans_the_priors():
 
 
 def test_methods():
-    from pcnsim.calibration.ensemble import METHODS, min_distance
+    from pcnsim.calibration.ensemble import DEFAULT_THRESHOLD, METHODS, min_distance
 
-    assert METHODS == ("distance", "exact")
+    assert METHODS == ("rejection", "distance", "exact")
+    assert EnsembleConfig().method == "rejection" and EnsembleConfig().threshold == DEFAULT_THRESHOLD
     assert EnsembleConfig(method="exact").hash() != EnsembleConfig().hash()
+    assert EnsembleConfig(threshold=8.0).hash() != EnsembleConfig().hash()
     with pytest.raises(PCNSimInputError, match="method"):
-        EnsembleConfig(method="rejection")
+        EnsembleConfig(method="smc")
+    with pytest.raises(PCNSimInputError, match="threshold"):
+        EnsembleConfig(method="distance", threshold=8.0)
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(PCNSimInputError, match="threshold"):
+            EnsembleConfig(threshold=bad)
     assert min_distance() == pytest.approx(1.96 * np.sqrt(len(TARGET_IDS)))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
-QUICK = {"population": 8, "generations": 2, "ppc": 4, "networks": 4, "trajectories": 2}
+QUICK = {"population": 4, "generations": 2, "ppc": 4, "networks": 4, "trajectories": 2, "threshold": 30.0}
 FULL = {"population": 200, "generations": 10, "ppc": 50, "trajectories": 8}
+#: The rejection method keeps every generation's sets: 4 generations of 50 make an ensemble of 200.
+FULL_REJECTION = {"population": 50, "generations": 4}
 
 
-def _pick(args: argparse.Namespace, name: str, default: int) -> int:
+def _pick(args: argparse.Namespace, name: str, default: Any) -> Any:
     v = getattr(args, name, None)
     return v if v is not None else (QUICK[name] if args.quick else default)
 
@@ -20,7 +23,7 @@ def _command(args: argparse.Namespace, mode: str) -> str:
         if getattr(args, flag):
             parts.append(f"--{flag}")
     for flag in ("population", "generations", "ppc", "networks", "seed", "screen", "scheduler", "trajectories",
-                 "method"):
+                 "method", "threshold"):
         v = getattr(args, flag, None)
         if v is not None:
             parts.append(f"--{flag} {v}")
@@ -52,12 +55,18 @@ def main_ensemble(args: argparse.Namespace) -> int:
     if args.scheduler and args.workers != 2:
         raise PCNSimInputError("--workers sets the local pool; with --scheduler the cluster's workers run it",
                                field="--workers")
-    config = EnsembleConfig(population=_pick(args, "population", FULL["population"]),
-                            generations=_pick(args, "generations", FULL["generations"]),
+    method = args.method or "rejection"
+    if args.threshold is not None and method != "rejection":
+        raise PCNSimInputError(f"--threshold belongs to --method rejection, not {method}", field="--threshold")
+    full = {**FULL, **(FULL_REJECTION if method == "rejection" else {})}
+    config = EnsembleConfig(population=_pick(args, "population", full["population"]),
+                            generations=_pick(args, "generations", full["generations"]),
                             networks=args.networks or (QUICK["networks"] if args.quick else PANEL_NETWORKS),
-                            seed=args.seed, fixed=tuple(sorted(set(fixed))), method=args.method or "distance")
+                            seed=args.seed, fixed=tuple(sorted(set(fixed))), method=method,
+                            threshold=_pick(args, "threshold", None) if method == "rejection" else None)
     print(f"pcnsim calibrate --ensemble: {len(config.free)} parameters from their priors, {len(config.fixed)} fixed; "
-          f"{config.population} particles per generation, at most {config.generations} generations, panels of "
+          f"{config.population} particles per generation, at most {config.generations} generations"
+          + (f" within a distance of {config.threshold:g}" if config.method == "rejection" else "") + ", panels of "
           f"{config.networks} networks; folder {out}", file=sys.stderr)
     result = calibrate_ensemble(out, config, workers=args.workers, scheduler=args.scheduler, progress=True)
     n_ppc = _pick(args, "ppc", FULL["ppc"])

@@ -55,14 +55,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="calibrate an ensemble (ABC-SMC with pyabc) instead of a point; writes ensemble.parquet and "
                         "ensemble.md to --out (default results/ensemble); rerun the same command to resume")
     g.add_argument("--population", type=int_range(2, 100_000), default=None,
-                   help="accepted parameter sets per generation (default 200; --quick: 8)")
-    g.add_argument("--generations", type=int_range(1, 100), default=None, help="most generations (default 10; --quick: 2)")
+                   help="accepted parameter sets per generation (default: rejection 50, else 200; --quick: 4)")
+    g.add_argument("--generations", type=int_range(1, 100), default=None,
+                   help="most generations (default: rejection 4, so 200 sets, else 10; --quick: 2)")
     g.add_argument("--ppc", type=int_range(0, 100_000), default=None,
                    help="posterior draws rerun with fresh seeds for the predictive checks (default 50; --quick: 4)")
     g.add_argument("--seed", type=int_range(0, 2**32 - 1), default=1, help="seed of the sampler (default 1)")
-    g.add_argument("--method", choices=("distance", "exact"), default=None,
-                   help="distance (default): ABC-SMC on the targets' standardised distance; exact: stochastic "
-                        "acceptor, the exact posterior under the observation error (many more simulations)")
+    g.add_argument("--method", choices=("rejection", "distance", "exact"), default=None,
+                   help="rejection (default): prior draws within --threshold, in generations of --population; "
+                        "distance: ABC-SMC on the targets' standardised distance; exact: stochastic acceptor, the "
+                        "exact posterior under the observation error (many more simulations)")
+    g.add_argument("--threshold", type=float, default=None,
+                   help="rejection: the distance (observation SDs, root-sum-square over the targets) within which a "
+                        "prior draw is kept (default 9.0; --quick: 30)")
     g.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask cluster instead of local workers")
     g.add_argument("--screen", metavar="DIR",
                    help="a screening folder (--screening): priors that matter for no outcome stay at their defaults")
@@ -107,7 +112,8 @@ def main(args: argparse.Namespace) -> int:
         from pcnsim.cli._ensemble import main_screening
 
         return main_screening(args)
-    for flag in ("population", "generations", "ppc", "scheduler", "screen", "fix", "trajectories", "method"):
+    for flag in ("population", "generations", "ppc", "scheduler", "screen", "fix", "trajectories", "method",
+                 "threshold"):
         if getattr(args, flag) not in (None, False):
             raise PCNSimInputError(f"--{flag} goes with --ensemble or --screening", field=f"--{flag}")
     return main_point(args)
