@@ -73,7 +73,7 @@ from pcnsim.params import ECONOMIC_PRIORS, PRIORS, Params, prior_table
 ENSEMBLE_FILE = "ensemble.parquet"  #: The ensemble: one row per accepted parameter set.
 DB_FILE = "abc.db"  #: pyabc's database (the resume point).
 RUN_FILE = "ensemble-run.json"  #: The run's configuration and pyabc run id (a resumed run must match it).
-#: ABC-SMC variants (see :class:`EnsembleConfig`).
+#: ABC variants (see :class:`EnsembleConfig`).
 METHODS: tuple[str, ...] = ("rejection", "distance", "exact")
 #: ``rejection`` method's default threshold (distance in observation SDs, root-sum-square over the ten targets).
 #: An assumption of budget, not of evidence: on the model of December 2026, about 8% of prior draws fall within
@@ -257,7 +257,8 @@ def _sampler(workers: int, scheduler: str | None, progress: bool) -> tuple[Any, 
 
 def calibrate_ensemble(out: str | Path, config: EnsembleConfig | None = None, *, workers: int = 2,
                        scheduler: str | None = None, progress: bool = True) -> EnsembleResult:
-    """Run (or resume) ABC-SMC into the folder ``out``; return the ensemble of the last generation.
+    """Run (or resume) ABC into the folder ``out``; return the ensemble (``rejection``: every generation's sets;
+    otherwise the last generation).
 
     ``out`` keeps pyabc's database (:data:`DB_FILE`) and the run's configuration (:data:`RUN_FILE`); a
     folder holding a different run is refused (:class:`PCNSimInputError`, naming ``--out``). See the module

@@ -131,7 +131,7 @@ def load_ensemble(path: str | Path) -> Ensemble:
 
 def prior_ensemble(n: int = 8, seed: int = 1) -> Ensemble:
     """An ensemble of ``n`` independent draws from the priors, equally weighted: *not calibrated*. For tests,
-    fast modes and teaching, where an ABC-SMC run would take too long; its provenance says so."""
+    fast modes and teaching, where an ABC run would take too long; its provenance says so."""
     from pcnsim import __version__
 
     rng = np.random.default_rng([seed, 1818])

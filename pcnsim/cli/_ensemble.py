@@ -34,7 +34,7 @@ def _command(args: argparse.Namespace, mode: str) -> str:
 
 
 def main_ensemble(args: argparse.Namespace) -> int:
-    """ABC-SMC into ``--out`` (resumable), then the posterior predictive checks and the report."""
+    """ABC into ``--out`` (resumable), then the posterior predictive checks and the report."""
     from tqdm.auto import tqdm
 
     from pcnsim.calibration.ensemble import Ensemble, EnsembleConfig, calibrate_ensemble

@@ -50,9 +50,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--networks", type=int_range(1, 1000), default=None,
                    help="networks per replicate panel (default 40)")
     p.add_argument("--doc", metavar="FILE", help="also write the Markdown report to FILE (e.g. docs/calibration.md)")
-    g = p.add_argument_group("ensemble calibration (ABC-SMC, docs/ensemble.md)")
+    g = p.add_argument_group("ensemble calibration (ABC with pyabc, docs/ensemble.md)")
     g.add_argument("--ensemble", action="store_true",
-                   help="calibrate an ensemble (ABC-SMC with pyabc) instead of a point; writes ensemble.parquet and "
+                   help="calibrate an ensemble (approximate Bayesian computation with pyabc) instead of a point; writes ensemble.parquet and "
                         "ensemble.md to --out (default results/ensemble); rerun the same command to resume")
     g.add_argument("--population", type=int_range(2, 100_000), default=None,
                    help="accepted parameter sets per generation (default: rejection 50, else 200; --quick: 4)")
