@@ -302,9 +302,10 @@ class WeeklyStep:
         if not limit.any():
             return
         s, R = self.staff, self.roles
+        ids = ids[(limit > 0)[s.role[ids]]]  # only people in limited posts (few) can be due
         role = s.role[ids]
         lim = limit[role]
-        due = (lim > 0) & (s.notice_left[ids] < 0) & (self.week - s.hire_week[ids] >= lim - R.notice_weeks[role])
+        due = (s.notice_left[ids] < 0) & (self.week - s.hire_week[ids] >= lim - R.notice_weeks[role])
         going = ids[due]
         s.exit_kind[going] = EXIT_KINDS.index("end_of_post")
         s.notice_left[going] = R.notice_weeks[s.role[going]]
