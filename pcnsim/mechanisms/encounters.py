@@ -126,13 +126,28 @@ def site_encounters(stream: Stream, sites: Sites, net: np.ndarray, onsite: np.nd
     Draws come from ``stream`` (the model's ``onsite``), record by record: the counts, then one uniform per
     encounter.
     """
-    here = np.asarray(onsite, dtype=np.float64)[sites.owner] * sites.share
-    rec_net = np.asarray(net, dtype=np.int64)[sites.owner]
-    count = poisson(stream, rec_net, np.asarray(week_days, dtype=np.float64)[sites.owner] * here)
+    here, rec_net, mean = _record_means(sites.owner, sites.share, np.asarray(onsite, dtype=np.float64),
+                                        np.asarray(net, dtype=np.int64), np.asarray(week_days, dtype=np.float64))
+    count = poisson(stream, rec_net, mean)
     src, dst, same = _site_encounters(count, int(count.sum()), rec_net, stream.seed, stream.counter, sites.staff,
                                       sites.key, here, per_network(homophily), sites.same_lo, sites.same_n, sites.all_lo,
                                       sites.all_n)
     return (src, dst, same) if with_same else (src, dst)
+
+
+@njit
+def _record_means(owner, share, onsite, net, week_days):  # noqa: ANN001, ANN202
+    # Per record, in one pass: the chance of being there (onsite x share), the network, and the mean count
+    # (week_days x that chance): the products NumPy would form from the gathered arrays, without them.
+    n = len(owner)
+    here = np.empty(n)
+    rec_net = np.empty(n, np.int64)
+    mean = np.empty(n)
+    for r in range(n):
+        o = owner[r]
+        h = onsite[o] * share[r]
+        here[r], rec_net[r], mean[r] = h, net[o], week_days[o] * h
+    return here, rec_net, mean
 
 
 @njit
