@@ -15,7 +15,7 @@ in bulk (about 2 ns a uniform, against 2.6 ns for NumPy's own fill loop from a G
 seeded and identical across processes and each network's draws depend on that network alone.
 
 Kernels that visit rows of a large table in an order known beforehand (the tie updates, whose encounters
-are all drawn first) ask for rows a few steps ahead with :func:`prefetch_row`, a hint to the processor
+are all drawn first) ask for rows a few steps ahead with :func:`prefetch`, a hint to the processor
 that changes no value: the row is then in cache when its turn comes, instead of each visit waiting for
 memory in turn.
 """
@@ -53,20 +53,20 @@ def njit(fn: Callable[..., Any] | None = None, **options: Any) -> Any:
 
 
 @intrinsic
-def prefetch_row(typingctx: Any, table: Any, row: Any) -> Any:  # noqa: ARG001
-    """Inside a kernel: ask for row ``row`` of the 2-D C-contiguous array ``table`` to be brought into
-    cache for writing (LLVM's ``prefetch`` hint). It reads and changes nothing, so it cannot change a
-    result; a row out of range is never asked for (no bounds check: the caller keeps ``row`` in range)."""
-    if not (isinstance(table, types.Array) and table.ndim == 2 and isinstance(row, types.Integer)):
+def prefetch(typingctx: Any, array: Any, index: Any) -> Any:  # noqa: ARG001
+    """Inside a kernel: ask for element ``index`` of the C-contiguous 1-D ``array``, or the start of row
+    ``index`` of a 2-D one, to be brought into cache for writing (LLVM's ``prefetch`` hint). It reads and
+    changes nothing, so it cannot change a result; the caller keeps ``index`` in range (no bounds check)."""
+    if not (isinstance(array, types.Array) and array.ndim in (1, 2) and isinstance(index, types.Integer)):
         return None
-    sig = types.void(table, row)
+    sig = types.void(array, index)
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        tab_ty, row_ty = signature.args
-        tab = context.make_array(tab_ty)(context, builder, args[0])
-        at = [context.cast(builder, args[1], row_ty, types.intp), context.get_constant(types.intp, 0)]
-        ptr = cgutils.get_item_pointer2(context, builder, data=tab.data, shape=cgutils.unpack_tuple(builder, tab.shape),
-                                        strides=cgutils.unpack_tuple(builder, tab.strides), layout=tab_ty.layout,
+        arr_ty, index_ty = signature.args
+        arr = context.make_array(arr_ty)(context, builder, args[0])
+        at = [context.cast(builder, args[1], index_ty, types.intp)] + [context.get_constant(types.intp, 0)] * (arr_ty.ndim - 1)
+        ptr = cgutils.get_item_pointer2(context, builder, data=arr.data, shape=cgutils.unpack_tuple(builder, arr.shape),
+                                        strides=cgutils.unpack_tuple(builder, arr.strides), layout=arr_ty.layout,
                                         inds=at, wraparound=False, boundscheck=False)
         i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
         fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),

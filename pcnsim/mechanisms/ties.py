@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pcnsim._jit import njit, prefetch_row
+from pcnsim._jit import njit, prefetch
 from pcnsim.mechanisms.encounters import (  # noqa: F401 - the encounter kernels, also reached from here
     POISSON_HEAD,
     POISSON_INVERSION_MAX,
@@ -146,10 +146,10 @@ def _reinforce(tie_j, tie_w, src, dst, gains, network, same, k_same):  # noqa: A
         for e in range(n_enc):
             if e + PREFETCH_AHEAD < n_enc:
                 a_next, b_next = src[e + PREFETCH_AHEAD], dst[e + PREFETCH_AHEAD]
-                prefetch_row(tie_j, a_next)
-                prefetch_row(tie_w, a_next)
-                prefetch_row(tie_j, b_next)
-                prefetch_row(tie_w, b_next)
+                prefetch(tie_j, a_next)
+                prefetch(tie_w, a_next)
+                prefetch(tie_j, b_next)
+                prefetch(tie_w, b_next)
             a, b = src[e], dst[e]
             if per_net:
                 gain = gains[network[a]]
