@@ -13,9 +13,8 @@ pushes out a peer tie, nor the reverse (roles never change, so a partner's slot 
 
 The tie tables are the model's largest arrays (25 MB at national scale), read and written at rows all over
 them by the tie updates: on Linux they are placed in memory that asks for transparent huge pages
-(:func:`table`), so those visits need far fewer address translations (measured: the tie updates of a
-national week about 15% faster). Where that is not available they are ordinary arrays; the values are the
-same either way.
+(:func:`table`), so those visits need far fewer address translations (measured: a national week about
+5% faster). Where that is not available they are ordinary arrays; the values are the same either way.
 """
 
 from __future__ import annotations
