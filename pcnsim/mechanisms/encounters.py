@@ -218,7 +218,10 @@ def group_encounters(stream: Stream, groups: Groups, ids: np.ndarray, net: np.nd
 def _group_encounters(count, n_enc, seed, counter, ids, net, role, homophily_of, gids, start, n_roles, part,  # noqa: ANN001, ANN202
                       use_part):
     # The partner shares the person's profession when its position in the sorted ids falls in the run of
-    # the person's own (network, role).
+    # the person's own (network, role). Written without branches on the draws (selects; a pair is kept by
+    # advancing m, as in _site_encounters): whether a partner counts depends on two loads from arrays
+    # indexed at random (the partner, and whether they take part), and a branch on it, mispredicted about
+    # half the time at hub encounters, made each draw wait for those loads.
     src = np.empty(n_enc, np.int64)
     dst = np.empty(n_enc, np.int64)
     pair_same = np.empty(n_enc, np.bool_)
@@ -234,22 +237,22 @@ def _group_encounters(count, n_enc, seed, counter, ids, net, role, homophily_of,
         me = ids[i]
         own_lo = start[g * n_roles + role[i]]
         own_hi = start[g * n_roles + role[i] + 1]
+        net_lo = start[g * n_roles]
+        net_hi = start[(g + 1) * n_roles]
         for _ in range(n_i):
             x0 = uniform(b, c)
             x1 = uniform(b, c + np.uint64(1))
             c += np.uint64(2)
-            if x0 < homophily:
-                lo, hi = own_lo, own_hi
-            else:
-                lo = start[g * n_roles]
-                hi = start[(g + 1) * n_roles]
-            if hi > lo:  # (a group is never empty for a person in it)
-                at = lo + np.int64(x1 * (hi - lo))
-                partner = gids[at]
-                if partner != me and (not use_part or part[partner]):
-                    src[m] = me
-                    dst[m] = partner
-                    pair_same[m] = own_lo <= at < own_hi
-                    m += 1
+            own = x0 < homophily
+            lo = own_lo if own else net_lo
+            hi = own_hi if own else net_hi
+            some = hi > lo  # (a group is never empty for a person in it)
+            at = lo + np.int64(x1 * (hi - lo)) if some else 0
+            partner = gids[at]
+            taking = part[partner] if use_part else True
+            src[m] = me
+            dst[m] = partner
+            pair_same[m] = own_lo <= at < own_hi
+            m += some & (partner != me) & taking
         counter[g] = c
     return src[:m], dst[:m], pair_same[:m]
