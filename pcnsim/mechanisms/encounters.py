@@ -165,15 +165,20 @@ def _site_encounters(count, n_enc, rec_net, seed, counter, staff, key, here, hom
     dst = np.empty(n_enc, np.int64)
     pair_same = np.empty(n_enc, np.bool_)
     per_net = len(homophily_of) > 1
+    # the rescaling factors of each network's homophily, once per network (not per record)
+    inv_same_of = np.empty(len(homophily_of))
+    inv_all_of = np.empty(len(homophily_of))
+    for h in range(len(homophily_of)):
+        inv_same_of[h] = 1.0 / homophily_of[h] if homophily_of[h] > 0.0 else 0.0
+        inv_all_of[h] = 1.0 / (1.0 - homophily_of[h]) if homophily_of[h] < 1.0 else 0.0
     m = 0
     for r in range(len(count)):
         n_r = count[r]
         if n_r == 0:
             continue
         g = rec_net[r]
-        homophily = homophily_of[g if per_net else 0]
-        inv_same = 1.0 / homophily if homophily > 0.0 else 0.0
-        inv_all = 1.0 / (1.0 - homophily) if homophily < 1.0 else 0.0
+        h = g if per_net else 0
+        homophily, inv_same, inv_all = homophily_of[h], inv_same_of[h], inv_all_of[h]
         b, c = seed[g], counter[g]
         s_lo, s_n, a_lo, a_n, me = same_lo[r], same_n[r], all_lo[r], all_n[r], staff[r]
         for k in range(n_r):
