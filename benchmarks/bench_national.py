@@ -80,7 +80,7 @@ def sections(weeks: int, start: int, seed: int = 1) -> str:
     warnings.filterwarnings("ignore", category=FutureWarning)
     from pcnsim import weekly
     from pcnsim.england import england
-    from pcnsim.mechanisms import encounters, presence, recruitment, ties, wellbeing
+    from pcnsim.mechanisms import encounters, leaving, presence, recruitment, ties, wellbeing
     from pcnsim.model import PCNModel
 
     clock = time.perf_counter
@@ -98,7 +98,8 @@ def sections(weeks: int, start: int, seed: int = 1) -> str:
             (encounters, "group_encounters", "remote encounters"), (ties, "reinforce", "tie updates"),
             (ties, "decay_and_strength", "decay and tie sums")],
         "wellbeing": [(wellbeing, "team_sums", "team sums"), (wellbeing, "update", "wellbeing pass")],
-        "leaving": [(ties, "cut_leavers", "ties cut from leavers"), (model, "_remove_agents", "removing Mesa agents")],
+        "leaving": [(leaving, "cut_and_contagion", "ties cut from leavers, contagion"),
+                    (model, "_remove_agents", "removing Mesa agents")],
         "recruitment": [(recruitment, "in_post", "FTE in post"), (model, "_add_agents", "creating Mesa agents")],
         "money and output": [(weekly, "week_sums", "week sums")],
     }
