@@ -78,9 +78,9 @@ def sections(weeks: int, start: int, seed: int = 1) -> str:
     The parts of the step, and the compiled kernels and Mesa calls inside each, are wrapped with timers (a
     few calls a week, so the timers cost nothing measurable)."""
     warnings.filterwarnings("ignore", category=FutureWarning)
-    from pcnsim import model as model_module
+    from pcnsim import weekly
     from pcnsim.england import england
-    from pcnsim.mechanisms import encounters, presence, recruitment, ties, wellbeing
+    from pcnsim.mechanisms import encounters, leaving, presence, recruitment, ties, wellbeing
     from pcnsim.model import PCNModel
 
     clock = time.perf_counter
@@ -98,9 +98,10 @@ def sections(weeks: int, start: int, seed: int = 1) -> str:
             (encounters, "group_encounters", "remote encounters"), (ties, "reinforce", "tie updates"),
             (ties, "decay_and_strength", "decay and tie sums")],
         "wellbeing": [(wellbeing, "team_sums", "team sums"), (wellbeing, "update", "wellbeing pass")],
-        "leaving": [(ties, "cut_leavers", "ties cut from leavers"), (model, "_remove_agents", "removing Mesa agents")],
+        "leaving": [(leaving, "cut_and_contagion", "ties cut from leavers, contagion"),
+                    (model, "_remove_agents", "removing Mesa agents")],
         "recruitment": [(recruitment, "in_post", "FTE in post"), (model, "_add_agents", "creating Mesa agents")],
-        "money and output": [(model_module, "week_sums", "week sums")],
+        "money and output": [(weekly, "week_sums", "week sums")],
     }
     originals = [(obj, name, getattr(obj, name)) for ks in kernels.values() for obj, name, _ in ks]
     for name, label in parts.items():

@@ -13,6 +13,11 @@ Random numbers come from the model's counter-based streams (:mod:`pcnsim.streams
 function of the network's key, the stream and a counter, computed inside the kernels as they go or filled
 in bulk (about 2 ns a uniform, against 2.6 ns for NumPy's own fill loop from a Generator), so runs stay
 seeded and identical across processes and each network's draws depend on that network alone.
+
+Kernels that visit rows of a large table in an order known beforehand (the tie updates, whose encounters
+are all drawn first) ask for rows a few steps ahead with :func:`prefetch`, a hint to the processor
+that changes no value: the row is then in cache when its turn comes, instead of each visit waiting for
+memory in turn.
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numba
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 _WARNED = False
 
@@ -41,3 +50,28 @@ def njit(fn: Callable[..., Any] | None = None, **options: Any) -> Any:
                           "every process (a few seconds at start). Set NUMBA_CACHE_DIR to a writable folder "
                           "to cache them.", RuntimeWarning, stacklevel=2)
         return numba.njit(cache=False, **options)(fn)
+
+
+@intrinsic
+def prefetch(typingctx: Any, array: Any, index: Any) -> Any:  # noqa: ARG001
+    """Inside a kernel: ask for element ``index`` of the C-contiguous 1-D ``array``, or the start of row
+    ``index`` of a 2-D one, to be brought into cache for writing (LLVM's ``prefetch`` hint). It reads and
+    changes nothing, so it cannot change a result; the caller keeps ``index`` in range (no bounds check)."""
+    if not (isinstance(array, types.Array) and array.ndim in (1, 2) and isinstance(index, types.Integer)):
+        return None
+    sig = types.void(array, index)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        arr_ty, index_ty = signature.args
+        arr = context.make_array(arr_ty)(context, builder, args[0])
+        at = [context.cast(builder, args[1], index_ty, types.intp)] + [context.get_constant(types.intp, 0)] * (arr_ty.ndim - 1)
+        ptr = cgutils.get_item_pointer2(context, builder, data=arr.data, shape=cgutils.unpack_tuple(builder, arr.shape),
+                                        strides=cgutils.unpack_tuple(builder, arr.strides), layout=arr_ty.layout,
+                                        inds=at, wraparound=False, boundscheck=False)
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+                                            "llvm.prefetch.p0")
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(1), i32(3), i32(1)])  # write, keep in all caches, data
+        return context.get_dummy_value()
+
+    return sig, codegen

@@ -10,14 +10,45 @@ sparse adjacency (an ELL matrix), symmetric in practice because every encounter 
 first ``K_SAME`` slots hold ties to colleagues of one's own profession (peers), the rest ties to other
 professions: each kind has capacity of its own, so meeting more colleagues of other professions never
 pushes out a peer tie, nor the reverse (roles never change, so a partner's slot kind is fixed).
+
+The tie tables are the model's largest arrays (25 MB at national scale), read and written at rows all over
+them by the tie updates: on Linux they are placed in memory that asks for transparent huge pages
+(:func:`table`), so those visits need far fewer address translations (measured: a national week about
+5% faster). Where that is not available they are ordinary arrays; the values are the same either way.
 """
 
 from __future__ import annotations
+
+import mmap
 
 import numpy as np
 
 K_TIES = 16  # tie slots per person (structural choice: speed and memory at national scale)
 K_SAME = 8  # of which for ties to one's own profession (the rest: other professions)
+
+HUGE_PAGE = 2 << 20  # bytes of a transparent huge page (x86-64 and most Linux systems)
+HUGE_FROM = 4 << 20  # tables of this many bytes or more ask for huge pages
+
+
+def table(shape: tuple[int, ...], dtype: type, fill: float | int) -> np.ndarray:
+    """A C-contiguous array of ``shape`` filled with ``fill``, like ``np.full``; one of ``HUGE_FROM``
+    bytes or more is placed, on Linux, in anonymous memory aligned to a huge page and marked for
+    transparent huge pages (``madvise(MADV_HUGEPAGE)``; a hint the system may ignore)."""
+    count = int(np.prod(shape))
+    size = count * np.dtype(dtype).itemsize
+    if size < HUGE_FROM or not hasattr(mmap, "MADV_HUGEPAGE"):
+        return np.full(shape, fill, dtype=dtype)
+    buf = mmap.mmap(-1, size + HUGE_PAGE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    raw = np.frombuffer(buf, dtype=np.uint8)
+    skip = -raw.ctypes.data % HUGE_PAGE  # to the first huge-page boundary
+    try:
+        buf.madvise(mmap.MADV_HUGEPAGE, skip, size)
+    except OSError:  # (refused: the array works all the same)
+        pass
+    out = raw[skip:skip + size].view(dtype).reshape(shape)
+    out.fill(fill)
+    return out
+
 
 FIELDS: dict[str, tuple[type, float | int | bool]] = {
     # identity and job
@@ -67,8 +98,8 @@ class StaffArrays:
         self.capacity = max(16, int(capacity))
         for name, (dtype, fill) in FIELDS.items():
             setattr(self, name, np.full(self.capacity + 1, fill, dtype=dtype))
-        self.tie_j = np.full((self.capacity + 1, K_TIES), -1, dtype=np.int32)
-        self.tie_w = np.zeros((self.capacity + 1, K_TIES), dtype=np.float32)
+        self.tie_j = table((self.capacity + 1, K_TIES), np.int32, -1)
+        self.tie_w = table((self.capacity + 1, K_TIES), np.float32, 0.0)
         self._per_network = np.zeros(0, dtype=np.int64)  # people added so far per network (ordinals)
 
     # ------------------------------------------------------------------------------------------
@@ -81,8 +112,8 @@ class StaffArrays:
             arr = np.full(new_cap + 1, fill, dtype=dtype)
             arr[: self.n] = old[: self.n]
             setattr(self, name, arr)
-        tj = np.full((new_cap + 1, K_TIES), -1, dtype=np.int32)
-        tw = np.zeros((new_cap + 1, K_TIES), dtype=np.float32)
+        tj = table((new_cap + 1, K_TIES), np.int32, -1)
+        tw = table((new_cap + 1, K_TIES), np.float32, 0.0)
         tj[: self.n] = self.tie_j[: self.n]
         tw[: self.n] = self.tie_w[: self.n]
         self.tie_j, self.tie_w = tj, tw

@@ -156,19 +156,13 @@ class WeeklyStep:
         s.leave_week[leavers] = self.week
         left = np.zeros(s.capacity + 1, dtype=bool)
         left[leavers] = True
-        stays = ~left[ids]
-        remaining = ids[stays]
         # every tie is within a network, so only people in a network someone left can lose a tie
         touched = np.zeros(self.n_networks, dtype=bool)
         touched[s.network[leavers]] = True
-        near = touched[net[stays]]
-        exposure = np.zeros(len(remaining), dtype=s.tie_w.dtype)
-        if len(leavers):
-            resigned = np.zeros(s.capacity + 1, dtype=bool)
-            resigned[leavers[s.exit_kind[leavers] == RESIGNATION]] = True
-            exposure[near] = ties_.cut_leavers(s.tie_j, s.tie_w, remaining[near], left, resigned)
+        resigned = np.zeros(s.capacity + 1, dtype=bool)
+        resigned[leavers[s.exit_kind[leavers] == RESIGNATION]] = True
         keep = (1.0 - q.contagion_decay).astype(s.contagion.dtype)  # (in the contagion's own precision)
-        s.contagion[remaining] = s.contagion[remaining] * keep[s.network[remaining]] + exposure
+        lv.cut_and_contagion(s.tie_j, s.tie_w, ids, net, left, resigned, touched, s.contagion, keep)
         s.tie_j[leavers] = -1
         s.tie_w[leavers] = 0.0
         self._remove_agents(leavers)
@@ -302,9 +296,10 @@ class WeeklyStep:
         if not limit.any():
             return
         s, R = self.staff, self.roles
+        ids = ids[(limit > 0)[s.role[ids]]]  # only people in limited posts (few) can be due
         role = s.role[ids]
         lim = limit[role]
-        due = (lim > 0) & (s.notice_left[ids] < 0) & (self.week - s.hire_week[ids] >= lim - R.notice_weeks[role])
+        due = (s.notice_left[ids] < 0) & (self.week - s.hire_week[ids] >= lim - R.notice_weeks[role])
         going = ids[due]
         s.exit_kind[going] = EXIT_KINDS.index("end_of_post")
         s.notice_left[going] = R.notice_weeks[s.role[going]]

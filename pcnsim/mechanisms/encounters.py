@@ -126,13 +126,28 @@ def site_encounters(stream: Stream, sites: Sites, net: np.ndarray, onsite: np.nd
     Draws come from ``stream`` (the model's ``onsite``), record by record: the counts, then one uniform per
     encounter.
     """
-    here = np.asarray(onsite, dtype=np.float64)[sites.owner] * sites.share
-    rec_net = np.asarray(net, dtype=np.int64)[sites.owner]
-    count = poisson(stream, rec_net, np.asarray(week_days, dtype=np.float64)[sites.owner] * here)
+    here, rec_net, mean = _record_means(sites.owner, sites.share, np.asarray(onsite, dtype=np.float64),
+                                        np.asarray(net, dtype=np.int64), np.asarray(week_days, dtype=np.float64))
+    count = poisson(stream, rec_net, mean)
     src, dst, same = _site_encounters(count, int(count.sum()), rec_net, stream.seed, stream.counter, sites.staff,
                                       sites.key, here, per_network(homophily), sites.same_lo, sites.same_n, sites.all_lo,
                                       sites.all_n)
     return (src, dst, same) if with_same else (src, dst)
+
+
+@njit
+def _record_means(owner, share, onsite, net, week_days):  # noqa: ANN001, ANN202
+    # Per record, in one pass: the chance of being there (onsite x share), the network, and the mean count
+    # (week_days x that chance): the products NumPy would form from the gathered arrays, without them.
+    n = len(owner)
+    here = np.empty(n)
+    rec_net = np.empty(n, np.int64)
+    mean = np.empty(n)
+    for r in range(n):
+        o = owner[r]
+        h = onsite[o] * share[r]
+        here[r], rec_net[r], mean[r] = h, net[o], week_days[o] * h
+    return here, rec_net, mean
 
 
 @njit
@@ -150,15 +165,20 @@ def _site_encounters(count, n_enc, rec_net, seed, counter, staff, key, here, hom
     dst = np.empty(n_enc, np.int64)
     pair_same = np.empty(n_enc, np.bool_)
     per_net = len(homophily_of) > 1
+    # the rescaling factors of each network's homophily, once per network (not per record)
+    inv_same_of = np.empty(len(homophily_of))
+    inv_all_of = np.empty(len(homophily_of))
+    for h in range(len(homophily_of)):
+        inv_same_of[h] = 1.0 / homophily_of[h] if homophily_of[h] > 0.0 else 0.0
+        inv_all_of[h] = 1.0 / (1.0 - homophily_of[h]) if homophily_of[h] < 1.0 else 0.0
     m = 0
     for r in range(len(count)):
         n_r = count[r]
         if n_r == 0:
             continue
         g = rec_net[r]
-        homophily = homophily_of[g if per_net else 0]
-        inv_same = 1.0 / homophily if homophily > 0.0 else 0.0
-        inv_all = 1.0 / (1.0 - homophily) if homophily < 1.0 else 0.0
+        h = g if per_net else 0
+        homophily, inv_same, inv_all = homophily_of[h], inv_same_of[h], inv_all_of[h]
         b, c = seed[g], counter[g]
         s_lo, s_n, a_lo, a_n, me = same_lo[r], same_n[r], all_lo[r], all_n[r], staff[r]
         for k in range(n_r):
@@ -203,7 +223,10 @@ def group_encounters(stream: Stream, groups: Groups, ids: np.ndarray, net: np.nd
 def _group_encounters(count, n_enc, seed, counter, ids, net, role, homophily_of, gids, start, n_roles, part,  # noqa: ANN001, ANN202
                       use_part):
     # The partner shares the person's profession when its position in the sorted ids falls in the run of
-    # the person's own (network, role).
+    # the person's own (network, role). Written without branches on the draws (selects; a pair is kept by
+    # advancing m, as in _site_encounters): whether a partner counts depends on two loads from arrays
+    # indexed at random (the partner, and whether they take part), and a branch on it, mispredicted about
+    # half the time at hub encounters, made each draw wait for those loads.
     src = np.empty(n_enc, np.int64)
     dst = np.empty(n_enc, np.int64)
     pair_same = np.empty(n_enc, np.bool_)
@@ -219,22 +242,22 @@ def _group_encounters(count, n_enc, seed, counter, ids, net, role, homophily_of,
         me = ids[i]
         own_lo = start[g * n_roles + role[i]]
         own_hi = start[g * n_roles + role[i] + 1]
+        net_lo = start[g * n_roles]
+        net_hi = start[(g + 1) * n_roles]
         for _ in range(n_i):
             x0 = uniform(b, c)
             x1 = uniform(b, c + np.uint64(1))
             c += np.uint64(2)
-            if x0 < homophily:
-                lo, hi = own_lo, own_hi
-            else:
-                lo = start[g * n_roles]
-                hi = start[(g + 1) * n_roles]
-            if hi > lo:  # (a group is never empty for a person in it)
-                at = lo + np.int64(x1 * (hi - lo))
-                partner = gids[at]
-                if partner != me and (not use_part or part[partner]):
-                    src[m] = me
-                    dst[m] = partner
-                    pair_same[m] = own_lo <= at < own_hi
-                    m += 1
+            own = x0 < homophily
+            lo = own_lo if own else net_lo
+            hi = own_hi if own else net_hi
+            some = hi > lo  # (a group is never empty for a person in it)
+            at = lo + np.int64(x1 * (hi - lo)) if some else 0
+            partner = gids[at]
+            taking = part[partner] if use_part else True
+            src[m] = me
+            dst[m] = partner
+            pair_same[m] = own_lo <= at < own_hi
+            m += some & (partner != me) & taking
         counter[g] = c
     return src[:m], dst[:m], pair_same[:m]

@@ -152,3 +152,37 @@ def _exits(u, net, role, intends, lever_free, h_intending, h_not):  # noqa: ANN0
         elif x < lever_free[g, r, 2] + (h_intending[g] if intends[i] else h_not[g]):
             kind[i] = RESIGNATION
     return kind
+
+
+def cut_and_contagion(tie_j: np.ndarray, tie_w: np.ndarray, ids: np.ndarray, net: np.ndarray, left: np.ndarray,
+                      resigned: np.ndarray, touched: np.ndarray, contagion: np.ndarray, keep: np.ndarray) -> None:
+    """Colleagues lose their ties to this week's leavers and feel it if they resigned (E23), in place, in
+    one compiled pass over ``ids`` (networks ``net``) for everyone not leaving (``left``, per row):
+
+    in a network some leaver was in (``touched``), their ties to leavers are removed (as
+    :func:`pcnsim.mechanisms.ties.cut_leavers`) and the strength of those to people who resigned
+    (``resigned``) is their exposure; then ``contagion <- contagion x keep[network] + exposure``, in the
+    contagion's precision (single), as NumPy computes it over the same people."""
+    _cut_and_contagion(tie_j, tie_w, np.asarray(ids, np.int64), np.asarray(net, np.int64), np.asarray(left, np.bool_),
+                       np.asarray(resigned, np.bool_), np.asarray(touched, np.bool_), contagion,
+                       np.asarray(keep, contagion.dtype))
+
+
+@njit
+def _cut_and_contagion(tie_j, tie_w, ids, net, left, resigned, touched, contagion, keep):  # noqa: ANN001, ANN202
+    k_ties = tie_j.shape[1]
+    for p in range(len(ids)):
+        i, g = ids[p], net[p]
+        if left[i]:
+            continue
+        exposure = np.float32(0.0)
+        if touched[g]:
+            lost = 0.0  # (summed in double precision, then stored in single, as cut_leavers does)
+            for k in range(k_ties):
+                j = tie_j[i, k]
+                if j >= 0 and left[j]:
+                    lost += tie_w[i, k] if resigned[j] else 0.0
+                    tie_w[i, k] = 0.0
+                    tie_j[i, k] = -1
+            exposure = np.float32(lost)
+        contagion[i] = contagion[i] * keep[g] + exposure

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pcnsim._jit import njit
+from pcnsim._jit import njit, prefetch
 
 
 def remote_share(
@@ -119,6 +119,11 @@ def _build_sites(role, net, net_first, n_prac, split_first, split_n, has_base, b
     r = 0
     for i in range(n):  # stable placement (counting sort)
         for _k in range(split_n[i]):
+            if r + 16 < n_rec:  # ask for the places the record 16 on will be written to (a hint only)
+                at_next = fill[rec_key[r + 16]]
+                prefetch(owner, at_next)
+                prefetch(key_out, at_next)
+                prefetch(share, at_next)
             key = rec_key[r]
             at = fill[key]
             fill[key] += 1

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pcnsim._jit import njit
+from pcnsim._jit import njit, prefetch
 from pcnsim.mechanisms.encounters import (  # noqa: F401 - the encounter kernels, also reached from here
     POISSON_HEAD,
     POISSON_INVERSION_MAX,
@@ -49,6 +49,7 @@ from pcnsim.mechanisms.encounters import (  # noqa: F401 - the encounter kernels
 from pcnsim.state import K_SAME, K_TIES
 
 PRUNE_BELOW = 0.01
+PREFETCH_AHEAD = 8  # encounters ahead whose slot rows the tie updates ask for (see _reinforce)
 
 
 # ---------------------------------------------------------------------------------------------- tie upkeep
@@ -86,21 +87,9 @@ def reinforce(tie_j: np.ndarray, tie_w: np.ndarray, src: np.ndarray, dst: np.nda
 
 
 @njit(inline="always")
-def _find(row, b, lo):  # noqa: ANN001, ANN202
-    """Slot of partner ``b`` among the ``K_SAME`` slots from ``lo`` (the model's layout: two kinds of
-    ``K_SAME`` slots each), or -1. A partner holds at most one slot, so the slot is a sum over the slots,
-    with no branch, and the loop, of constant trip count, is unrolled: about 35% faster than stopping at
-    the first match (whose exit branch is mostly mispredicted)."""
-    b32 = np.int32(b)
-    s = np.int32(0)
-    for k in range(K_SAME):
-        s += np.int32(row[lo + k] == b32) * np.int32(k + 1)
-    return lo + s - 1 if s > 0 else -1
-
-
-@njit(inline="always")
 def _find_any(row, b, lo, hi):  # noqa: ANN001, ANN202
-    """:func:`_find` for slot ranges of any width (tests use small tables)."""
+    """Slot of partner ``b`` among slots ``lo:hi`` of ``row``, or -1 (tables of any width: tests use small
+    ones; the model's layout has its own loop in :func:`_reinforce`)."""
     for k in range(lo, hi):
         if row[k] == b:
             return k
@@ -111,7 +100,7 @@ def _find_any(row, b, lo, hi):  # noqa: ANN001, ANN202
 def _strengthen(tie_j, tie_w, a, b, gain, slot, lo, hi):  # noqa: ANN001, ANN202
     """Strengthen a's tie to b, held in ``slot`` of a's row (-1: none yet); a new tie goes in slots
     ``lo:hi`` (its kind), in an empty slot or in place of the first weakest if that is weaker than
-    ``gain``, else it is not made."""
+    ``gain``, else it is not made. (The same steps as the model layout's loop in :func:`_reinforce`.)"""
     if slot < 0:  # a new tie (about 1 in 10)
         w_row = tie_w[a]
         weakest, w_min = lo, w_row[lo]
@@ -136,16 +125,54 @@ def _reinforce(tie_j, tie_w, src, dst, gains, network, same, k_same):  # noqa: A
     k = tie_j.shape[1]
     per_net = len(gains) > 1
     gain = gains[0]
+    n_enc = len(src)
     if k == K_TIES and k_same == K_SAME and k == 2 * K_SAME:
-        for e in range(len(src)):
+        for e in range(n_enc):
+            # The encounters are all known beforehand, so the loop asks for the four slot rows of the
+            # encounter PREFETCH_AHEAD on (both people's partners and strengths): staff rows of a practice
+            # or network are scattered over the tables, and without the hint most encounters wait for
+            # memory one after another (a hint only, so the same ties).
+            if e + PREFETCH_AHEAD < n_enc:
+                a_next, b_next = src[e + PREFETCH_AHEAD], dst[e + PREFETCH_AHEAD]
+                prefetch(tie_j, a_next)
+                prefetch(tie_w, a_next)
+                prefetch(tie_j, b_next)
+                prefetch(tie_w, b_next)
             a, b = src[e], dst[e]
             if per_net:
                 gain = gains[network[a]]
             lo = 0 if same[e] else K_SAME
-            _strengthen(tie_j, tie_w, a, b, gain, _find(tie_j[a], b, lo), lo, lo + K_SAME)
-            _strengthen(tie_j, tie_w, b, a, gain, _find(tie_j[b], a, lo), lo, lo + K_SAME)
+            # Both ends, a's tie to b then b's to a, written out here rather than through helpers that take
+            # the tables: an array passed to a compiled helper (or a row view) costs an atomic reference
+            # count up and down per call, which stalls the loop (about 30% of its time at national scale).
+            for end in range(2):
+                me, other = (a, b) if end == 0 else (b, a)
+                # slot of the partner among the K_SAME slots of its kind: a partner holds at most one slot,
+                # so the slot is a sum over the slots, with no branch, and the loop, of constant trip count,
+                # is unrolled (about 35% faster than stopping at the first match, whose exit branch is
+                # mostly mispredicted)
+                other32 = np.int32(other)
+                found = np.int32(0)
+                for k in range(K_SAME):
+                    found += np.int32(tie_j[me, lo + k] == other32) * np.int32(k + 1)
+                if found == 0:  # a new tie (about 1 in 10): an empty slot or the first weakest of its kind
+                    weakest, w_min = lo, tie_w[me, lo]
+                    for k in range(lo + 1, lo + K_SAME):
+                        wk = tie_w[me, k]
+                        lower = wk < w_min  # tracked by selects (no branch)
+                        weakest = k if lower else weakest
+                        w_min = wk if lower else w_min
+                    if w_min >= gain:  # every tie of this kind is at least as strong as the new one would be
+                        continue
+                    slot = weakest
+                    tie_j[me, slot] = other
+                    w = 0.0
+                else:
+                    slot = lo + found - 1
+                    w = np.float64(tie_w[me, slot])
+                tie_w[me, slot] = w + gain * (1.0 - w)
     else:
-        for e in range(len(src)):
+        for e in range(n_enc):
             a, b = src[e], dst[e]
             if per_net:
                 gain = gains[network[a]]

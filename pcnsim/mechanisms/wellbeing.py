@@ -196,20 +196,21 @@ def _update(ids, role, net, fte, remote, strength, same_strength, split, base,  
     sup_sum, n_need, prot_sum = np.zeros(n_net), np.zeros(n_net, np.int64), np.zeros(n_net)
     for p in range(len(ids)):
         i, r, g = ids[p], role[p], net[p]
-        w = wm[g]  # this person's network's weights (columns: the fields of Weights)
+        # this person's network's weights: row g of wm (columns: the fields of Weights), read element by element
+        # (a row view would count a reference to wm up and down, atomically, for every person)
         arrs = is_arrs[r]
         # mechanism 3: belonging
-        embed = bel.embeddedness(np.float64(strength[p]), w[_TIE_HALF])
-        tgt = bel.target(embed, vision[g], np.float64(affiliation[i]), base[p], split[p], w[_VISION_WEIGHT],
-                         w[_PERSONAL_SD], w[_BASE_BONUS], w[_DILUTION])
-        b = np.float32(bel.step(np.float64(belonging[i]), tgt, w[_BELONGING_RATE]))
+        embed = bel.embeddedness(np.float64(strength[p]), wm[g, _TIE_HALF])
+        tgt = bel.target(embed, vision[g], np.float64(affiliation[i]), base[p], split[p], wm[g, _VISION_WEIGHT],
+                         wm[g, _PERSONAL_SD], wm[g, _BASE_BONUS], wm[g, _DILUTION])
+        b = np.float32(bel.step(np.float64(belonging[i]), tgt, wm[g, _BELONGING_RATE]))
         belonging[i] = b
         # mechanism 4: support
         need = need_per_fte[g, r] * fte[p] if arrs else 0.0
         prot = np.float64(protected[i]) if has_protected else 0.0
         sv = sup.supervision(coverage[g * n_roles + r], need, prot)
-        pr = sup.peer(np.float64(same_strength[p]) + (np.float64(bonus[i]) if has_bonus else 0.0), w[_PEER_HALF])
-        su = sup.combine(sv, pr, need > 0.0, w[_SUP_WEIGHT])
+        pr = sup.peer(np.float64(same_strength[p]) + (np.float64(bonus[i]) if has_bonus else 0.0), wm[g, _PEER_HALF])
+        su = sup.combine(sv, pr, need > 0.0, wm[g, _SUP_WEIGHT])
         if need > 0.0:
             sup_sum[g] += sv
             n_need[g] += 1
@@ -219,21 +220,21 @@ def _update(ids, role, net, fte, remote, strength, same_strength, split, base,  
         # mechanism 5: workload and burnout
         ld = team_load[g * n_roles + r]
         load[i] = ld
-        bo = np.float32(wl.burnout_step(np.float64(burnout[i]), ld, w[_WORKLOAD],
-                                        np.float64(extra[i]) if has_extra else 0.0, su32, w[_STRAIN],
-                                        w[_BURNOUT_RISE], w[_BURNOUT_RECOVERY]))
+        bo = np.float32(wl.burnout_step(np.float64(burnout[i]), ld, wm[g, _WORKLOAD],
+                                        np.float64(extra[i]) if has_extra else 0.0, su32, wm[g, _STRAIN],
+                                        wm[g, _BURNOUT_RISE], wm[g, _BURNOUT_RECOVERY]))
         burnout[i] = bo
         # job discrepancy and pay gap (ARRS roles only)
         d = np.float32(lv.discrepancy_step(np.float64(discrepancy[i]), role_disc[r], clarity[g],
-                                           np.float64(cut[i]) if has_cut else 0.0, w[_DISC_RATE]))
+                                           np.float64(cut[i]) if has_cut else 0.0, wm[g, _DISC_RATE]))
         discrepancy[i] = d
         pg = np.float32(gap[g, r] if arrs else 0.0)
         pay_gap[i] = pg
         # mechanism 7: intention
-        z = lv.log_odds(w[_INTERCEPT] + (0.0 if arrs else w[_CORE_OFFSET]), np.float64(b), su32, np.float64(d),
+        z = lv.log_odds(wm[g, _INTERCEPT] + (0.0 if arrs else wm[g, _CORE_OFFSET]), np.float64(b), su32, np.float64(d),
                         np.float64(bo), np.float64(pg), np.float64(remote[p]), np.float64(contagion[i]),
-                        w[_W_ISOLATION], w[_W_SUPERVISION], w[_W_DISCREPANCY], w[_W_BURNOUT], w[_W_PAY],
-                        w[_W_FLEXIBILITY], w[_W_CONTAGION], w[_THRESHOLD])
+                        wm[g, _W_ISOLATION], wm[g, _W_SUPERVISION], wm[g, _W_DISCREPANCY], wm[g, _W_BURNOUT],
+                        wm[g, _W_PAY], wm[g, _W_FLEXIBILITY], wm[g, _W_CONTAGION], wm[g, _THRESHOLD])
         intention[i] = lv.probability(z)
         intends[i] = z + propensity[i] > 0.0
     return sup_sum, n_need, prot_sum
