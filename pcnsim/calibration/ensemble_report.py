@@ -167,11 +167,15 @@ def report_markdown(result: EnsembleResult, pp: pd.DataFrame, ppc: pd.DataFrame,
     gens = result.generations
     lines = [
         "# Ensemble calibration", "",
-        f"{prov.get('method', '')}. {len(result.ensemble)} accepted parameter sets in the last of "
-        f"{prov.get('generations')} generations (final threshold {prov.get('final_distance_threshold', float('nan')):.3g}: "
-        "with the exact method a temperature, 1 being the exact posterior under the observation error; with the "
-        "distance method the root of the sum of squared standardised errors), "
-        f"{prov.get('simulations')} simulations; panels of "
+        f"{prov.get('method', '')}. {len(result.ensemble)} accepted parameter sets "
+        + (f"(every generation's, pooled with equal weights; threshold {prov['config'].get('threshold'):.3g}: the root of "
+           "the sum of squared standardised errors), "
+           if prov["config"].get("method") == "rejection" else
+           f"in the last of {prov.get('generations')} generations (final threshold "
+           f"{prov.get('final_distance_threshold', float('nan')):.3g}: with the exact method a temperature, 1 being the "
+           "exact posterior under the observation error; with the distance method the root of the sum of squared "
+           "standardised errors), ")
+        + f"{prov.get('simulations')} simulations; panels of "
         f"{prov['config']['networks']} networks. pcnsim {prov.get('pcnsim_version')}, commit {prov.get('git_commit')}, "
         f"{prov.get('created')}.", "",
         f"Command: `{command}`" if command else "", "",
