@@ -62,7 +62,7 @@ exclude_patterns = ["_build", "**/.ipynb_checkpoints"]
 # name.
 nitpicky = True
 _OUTSIDE = ("numpy", "np", "pandas", "pd", "scipy", "matplotlib", "mesa", "pydantic", "pydantic_core", "SALib",
-            "dask", "distributed", "pyarrow", "numba", "tqdm", "ema_workbench", "networkx", "typing", "collections",
+            "dask", "distributed", "pyarrow", "pyabc", "sklearn", "numba", "tqdm", "ema_workbench", "networkx", "typing", "collections",
             "pathlib", "datetime", "dt", "os", "io", "types", "enum", "concurrent", "multiprocessing", "tomllib",
             "json", "re", "argparse", "contextlib", "dataclasses", "functools")
 _BUILTINS = ("int", "float", "complex", "str", "bool", "bytes", "dict", "list", "tuple", "set", "frozenset", "object",

@@ -56,10 +56,10 @@ def compare_ensemble(scenarios: Sequence[Any], ensemble: Any, *, draws: int = 20
     """Run every scenario over ``draws`` posterior draws x ``seeds`` seeds (the first scenario is the baseline).
 
     ``ensemble`` is a path to an ensemble file (``pcnsim calibrate --ensemble``) or an
-    :class:`pcnsim.calibration.ensemble.Ensemble`. Seeds are ``seed + s``; draws are a seeded systematic
+    :class:`pcnsim.calibration.ensemble_file.Ensemble`. Seeds are ``seed + s``; draws are a seeded systematic
     resample of the ensemble's weighted particles. The runs go to the resumable store at ``out``.
     """
-    from pcnsim.calibration.ensemble import Ensemble, load_ensemble
+    from pcnsim.calibration.ensemble_file import Ensemble, load_ensemble
     from pcnsim.ensemble_runs import execute
     from pcnsim.experiments import load_scenarios
 

@@ -35,7 +35,7 @@ def git_commit() -> str | None:
 
 @dataclass
 class EnsembleResult:
-    """What :func:`calibrate_ensemble` returns: the ensemble (one row per accepted parameter set: the
+    """What :func:`~pcnsim.calibration.ensemble.calibrate_ensemble` returns: the ensemble (one row per accepted parameter set: the
     parameters, ``weight``, ``distance`` and the simulated targets ``sim_T..``), the generations, provenance."""
 
     ensemble: pd.DataFrame

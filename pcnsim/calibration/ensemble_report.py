@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pcnsim.calibration.ensemble import Ensemble, EnsembleResult, write_ensemble
+from pcnsim.calibration.ensemble_file import Ensemble, EnsembleResult, write_ensemble
 from pcnsim.calibration.targets import TARGET_BY_ID, TARGET_IDS
 from pcnsim.params import PRIORS
 

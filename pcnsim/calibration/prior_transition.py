@@ -17,14 +17,14 @@ from scipy import stats
 
 
 class PriorTransition(Transition):
-    """The prior in the sampler's space (independent standard logistic: :data:`pcnsim.calibration.ensemble.
-    SAMPLER_SPACE`), whatever the last generation was."""
+    """The prior in the sampler's space (independent standard logistic:
+    :data:`~pcnsim.calibration.ensemble.SAMPLER_SPACE`), whatever the last generation was."""
 
     def fit(self, X: pd.DataFrame, w: np.ndarray) -> None:
         """Nothing to fit: only the parameters' names are kept."""
         self.names = list(X.columns)
 
-    def rvs_single(self) -> pyabc.Parameter:
+    def rvs_single(self) -> Any:
         """A draw from the prior (NumPy's global generator, which pyabc seeds)."""
         return pyabc.Parameter({n: float(stats.logistic.rvs()) for n in self.names})
 

@@ -37,7 +37,8 @@ def main_ensemble(args: argparse.Namespace) -> int:
     """ABC into ``--out`` (resumable), then the posterior predictive checks and the report."""
     from tqdm.auto import tqdm
 
-    from pcnsim.calibration.ensemble import Ensemble, EnsembleConfig, calibrate_ensemble
+    from pcnsim.calibration.ensemble import EnsembleConfig, calibrate_ensemble
+    from pcnsim.calibration.ensemble_file import Ensemble
     from pcnsim.calibration.ensemble_report import posterior_predictive, write_report
     from pcnsim.calibration.targets import PANEL_NETWORKS
     from pcnsim.errors import PCNSimInputError
