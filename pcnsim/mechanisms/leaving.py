@@ -44,6 +44,7 @@ import numpy as np
 
 from pcnsim import streams
 from pcnsim._jit import njit
+from pcnsim.mechanisms.ties import cut_row
 from pcnsim.state import EXIT_KINDS
 from pcnsim.streams import Stream
 
@@ -170,19 +171,11 @@ def cut_and_contagion(tie_j: np.ndarray, tie_w: np.ndarray, ids: np.ndarray, net
 
 @njit
 def _cut_and_contagion(tie_j, tie_w, ids, net, left, resigned, touched, contagion, keep):  # noqa: ANN001, ANN202
-    k_ties = tie_j.shape[1]
     for p in range(len(ids)):
         i, g = ids[p], net[p]
         if left[i]:
             continue
         exposure = np.float32(0.0)
-        if touched[g]:
-            lost = 0.0  # (summed in double precision, then stored in single, as cut_leavers does)
-            for k in range(k_ties):
-                j = tie_j[i, k]
-                if j >= 0 and left[j]:
-                    lost += tie_w[i, k] if resigned[j] else 0.0
-                    tie_w[i, k] = 0.0
-                    tie_j[i, k] = -1
-            exposure = np.float32(lost)
+        if touched[g]:  # (summed in double precision, then stored in single, as cut_leavers does)
+            exposure = np.float32(cut_row(tie_j, tie_w, i, left, resigned))
         contagion[i] = contagion[i] * keep[g] + exposure

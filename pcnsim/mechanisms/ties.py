@@ -259,19 +259,25 @@ def cut_leavers(tie_j: np.ndarray, tie_w: np.ndarray, ids: np.ndarray, left: np.
 
 
 @njit
+def cut_row(tie_j, tie_w, i, left, counts):  # noqa: ANN001, ANN201
+    """Compiled: remove person ``i``'s ties to people flagged in ``left``; return the strength lost to those
+    flagged in ``counts``, summed in double precision (the one step of :func:`cut_leavers` and of
+    :func:`pcnsim.mechanisms.leaving.cut_and_contagion`)."""
+    lost = 0.0
+    for k in range(tie_j.shape[1]):
+        j = tie_j[i, k]
+        if j >= 0 and left[j]:
+            lost += tie_w[i, k] if counts[j] else 0.0
+            tie_w[i, k] = 0.0
+            tie_j[i, k] = -1
+    return lost
+
+
+@njit
 def _cut_leavers(tie_j, tie_w, ids, left, counts):  # noqa: ANN001, ANN202
-    k_ties = tie_j.shape[1]
     exposure = np.zeros(len(ids), tie_w.dtype)
     for p in range(len(ids)):
-        i = ids[p]
-        lost = 0.0
-        for k in range(k_ties):
-            j = tie_j[i, k]
-            if j >= 0 and left[j]:
-                lost += tie_w[i, k] if counts[j] else 0.0
-                tie_w[i, k] = 0.0
-                tie_j[i, k] = -1
-        exposure[p] = lost
+        exposure[p] = cut_row(tie_j, tie_w, ids[p], left, counts)
     return exposure
 
 
