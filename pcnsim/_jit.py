@@ -22,8 +22,10 @@ memory in turn.
 
 from __future__ import annotations
 
+import types as pytypes
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numba
@@ -50,6 +52,32 @@ def njit(fn: Callable[..., Any] | None = None, **options: Any) -> Any:
                           "every process (a few seconds at start). Set NUMBA_CACHE_DIR to a writable folder "
                           "to cache them.", RuntimeWarning, stacklevel=2)
         return numba.njit(cache=False, **options)(fn)
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """A kernel over blocks (see :func:`blocked`): ``serial`` runs its blocks one after another on the
+    calling thread, ``parallel`` runs them on threads; the same source, so the same results."""
+
+    serial: Any
+    parallel: Any
+
+    def __call__(self, n_blocks: int, *args: Any) -> Any:
+        """Run on threads if ``n_blocks`` > 1 (the caller holds them: :func:`pcnsim.threads.blocks`)."""
+        return (self.parallel if n_blocks > 1 else self.serial)(*args)
+
+
+def blocked(fn: Callable[..., Any]) -> Blocked:
+    """Compile ``fn``, a kernel whose loops over blocks are ``numba.prange`` loops, twice: as a plain kernel
+    (``prange`` is then ``range``) and with ``parallel=True``. Used as ``@blocked``.
+
+    The parallel one is compiled from a copy of the function under another name, so that the two have
+    cache files of their own (Numba's cache is keyed by the function's name and bytecode, not its options)."""
+    code = fn.__code__.replace(co_name=fn.__name__ + "_parallel", co_qualname=fn.__qualname__ + "_parallel")
+    twin = pytypes.FunctionType(code, fn.__globals__, fn.__name__ + "_parallel", fn.__defaults__, fn.__closure__)
+    twin.__qualname__ = fn.__qualname__ + "_parallel"
+    twin.__module__ = fn.__module__
+    return Blocked(serial=njit(fn), parallel=njit(twin, parallel=True))
 
 
 @intrinsic

@@ -59,24 +59,25 @@ class WeeklyStep:
         # person's time there (the same law as one Poisson per person with a practice drawn per encounter);
         # an encounter happens if the partner is there too (their on-site share x share of time there).
         # (parameters per network: each tie gain is the gain of the encounter's network)
+        # (each batch comes network by network, with the bounds of blocks of networks, for threads: pcnsim.threads)
         batches = [(*enc.site_encounters(self.streams["onsite"], sites, net, 1.0 - remote, week_days, q.kernel("homophily"),
-                                           with_same=True),
+                                           with_same=True, with_bounds=True),
                     q.kernel("tie_gain"))]
         # remote (virtual) encounters with network colleagues, and mixing encounters (interventions)
         groups = pres.network_groups(ids, net, role, self.n_networks, self.roles.n)
         batches.append((*enc.group_encounters(self.streams["remote"], groups, ids, net, role,
                                                 week_days * remote * q.at("virtual_contact_factor", net),
-                                                q.kernel("homophily"), with_same=True),
+                                                q.kernel("homophily"), with_same=True, with_bounds=True),
                         q.kernel("tie_gain") * q.kernel("virtual_contact_factor")))
         for mix in lev.mixing:  # one batch per intervention, in the order the interventions ran
             batches.append((*enc.group_encounters(self.streams["mixing"], groups, ids, net, role,
                                                     np.maximum(mix.contacts[ids], 0.0),
                                                     np.array([mix.homophily]),
-                                                    taking_part=mix.contacts > 0, with_same=True),
+                                                    taking_part=mix.contacts > 0, with_same=True, with_bounds=True),
                             np.minimum(1.0, q.kernel("tie_gain") * mix.gain)))
         n_encounters = 0
-        for src, dst, same, gain in batches:
-            ties_.reinforce(s.tie_j, s.tie_w, src, dst, gain, s.role, same=same, network=s.network)
+        for src, dst, same, bounds, gain in batches:
+            ties_.reinforce(s.tie_j, s.tie_w, src, dst, gain, s.role, same=same, network=s.network, bounds=bounds)
             n_encounters += len(src)
         # decay (rows of people who left hold no ties), and the tie sums belonging and peer support read
         # (the threshold is compared in single precision, as the shares are: as NumPy compares them with a number)

@@ -315,8 +315,8 @@ def test_poisson_branch_free_head_gives_the_counts_of_the_plain_search():
     mean = np.concatenate([rng.uniform(0.0, 2.0, 50_000), rng.uniform(0.0, ties_.POISSON_INVERSION_MAX, 50_000)])
     u = rng.random(len(mean))
     u[:100] = np.nextafter(1.0, 0.0)  # the far tail: the loop runs on past the head
-    plain = ties_._poisson_inversion(mean, u, ties_.POISSON_INVERSION_MAX, 0)
-    head = ties_._poisson_inversion(mean, u, ties_.POISSON_INVERSION_MAX, ties_.POISSON_HEAD)
+    plain = ties_.poisson_inversion(mean, u, 0)
+    head = ties_.poisson_inversion(mean, u, ties_.POISSON_HEAD)
     assert (plain >= ties_.POISSON_HEAD).sum() > 1000  # both routes of the head are exercised
     assert (plain < ties_.POISSON_HEAD).sum() > 1000
     np.testing.assert_array_equal(head, plain)
@@ -332,7 +332,7 @@ def test_poisson_small_means_skip_the_exp_without_changing_a_count():
     edge = np.arange(0, len(mean), 4)  # a quarter of the uniforms sit at the edges, a few ulps either side
     u[edge] = np.where(edge % 8 == 0, 1.0 - mean[edge], p0[edge]) + rng.integers(-6, 7, len(edge)) * 2.0**-53
     u = np.clip(u, 0.0, np.nextafter(1.0, 0.0))
-    got = ties_._poisson_inversion(mean, u, ties_.POISSON_INVERSION_MAX, 0)
+    got = ties_.poisson_inversion(mean, u, 0)
     np.testing.assert_array_equal(got, np.where(u < p0, 0, got))  # zero exactly where u < P(0) (as computed)
     assert ((u >= p0) == (got > 0)).all() and (got > 0).sum() > 1000
 

@@ -10,9 +10,11 @@ or one per network (:func:`per_network`).
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
-from pcnsim._jit import njit
-from pcnsim.mechanisms.presence import Groups, Sites
+from pcnsim import threads
+from pcnsim._jit import blocked, njit
+from pcnsim.mechanisms.presence import Groups, Sites, counting_order
 from pcnsim.streams import Stream, uniform
 
 
@@ -50,8 +52,7 @@ def poisson(stream: Stream, net: np.ndarray, mean: np.ndarray) -> np.ndarray:
     if len(big):
         parts = np.floor(mean[big] / (POISSON_INVERSION_MAX / 2.0)).astype(np.int64)
         whose = np.repeat(np.arange(len(big)), parts)
-        part = _poisson_inversion(np.repeat(mean[big] / parts, parts), stream.uniforms(net[big][whose]),
-                                  POISSON_INVERSION_MAX, 0)
+        part = poisson_inversion(np.repeat(mean[big] / parts, parts), stream.uniforms(net[big][whose]), 0)
         count[big] = np.bincount(whose, weights=part, minlength=len(big)).astype(np.int64)
     return count
 
@@ -59,32 +60,47 @@ def poisson(stream: Stream, net: np.ndarray, mean: np.ndarray) -> np.ndarray:
 def _poisson(mean: np.ndarray, u: np.ndarray) -> np.ndarray:
     # Means of 1 or more on average (on-site encounters: about 4) take the branch-free head; small ones
     # (remote encounters: about 0.06, mostly a count of 0) the plain search, which then rarely loops.
-    head = POISSON_HEAD if len(mean) and mean.mean() >= 1.0 else 0
-    return _poisson_inversion(mean, u, POISSON_INVERSION_MAX, head)
+    return poisson_inversion(mean, u, POISSON_HEAD if len(mean) and mean.mean() >= 1.0 else 0)
 
 
-@njit
-def _poisson_inversion(mean, u, big, head):  # noqa: ANN001, ANN202
-    # The count is the first k with u < F(k), F the CDF, summed term by term. With ``head`` > 0 the first
-    # ``head`` terms are summed without a branch, counting the terms u passes (F rises, so that count is the
-    # same k), and only counts of ``head`` or more go on to the loop; the search, whose exit is a branch
-    # mispredicted about once a draw, is then rarely entered: 2.6 times faster at means of about 4, and the
-    # same counts, term for term. exp(-mean) is taken in a pass of its own beforehand (faster than inside).
-    # Without the head (small means), a uniform below 1 - mean gives a count of 0 with no exp at all: since
-    # exp(-mean) >= 1 - mean, u < 1 - mean implies u < P(0). The margin of 4.5e-16 (four units in the last
-    # place at 1) covers the rounding of 1 - mean and of exp, so the shortcut never changes a count.
+def poisson_inversion(mean: np.ndarray, u: np.ndarray, head: int) -> np.ndarray:
+    """Poisson(``mean[i]``) counts by inversion of the uniforms ``u[i]`` (means of ``POISSON_INVERSION_MAX`` or
+    more, and of 0 or less, give 0: the caller draws those), the first ``head`` terms without a branch.
+    Every count is its own, so a large array is cut into even blocks for threads (:mod:`pcnsim.threads`)."""
+    with threads.blocks(len(mean), len(mean)) as nb:
+        return _poisson_inversion(nb, mean, u, POISSON_INVERSION_MAX, int(head), threads.even_bounds(len(mean), nb))
+
+
+@blocked
+def _poisson_inversion(mean, u, big, head, bounds):  # noqa: ANN001, ANN202
+    # The count is the first k with u < F(k), F the CDF, summed term by term, in blocks of counts (bounds).
     n = len(mean)
     out = np.zeros(n, np.int64)
-    e = np.empty(n)
-    if head > 0:
-        for i in range(n):
-            e[i] = np.exp(-mean[i])
     k_top = int(4 * big) + 64  # beyond any count the loop can reach before p underflows (means < big)
     recip = np.empty(k_top + 1)  # 1 / k: a multiply in the loop instead of a division
     recip[0] = 0.0
     for k in range(1, k_top + 1):
         recip[k] = 1.0 / k
-    for i in range(n):
+    e = np.empty(n)
+    for b in prange(len(bounds) - 1):
+        _poisson_block(bounds[b], bounds[b + 1], mean, u, big, head, recip, k_top, e, out)
+    return out
+
+
+@njit
+def _poisson_block(lo, hi, mean, u, big, head, recip, k_top, e, out):  # noqa: ANN001, ANN202
+    # With ``head`` > 0 the first ``head`` terms are summed without a branch, counting the terms u passes
+    # (F rises, so that count is the same k), and only counts of ``head`` or more go on to the loop; the
+    # search, whose exit is a branch mispredicted about once a draw, is then rarely entered: 2.6 times
+    # faster at means of about 4, and the same counts, term for term. exp(-mean) is taken in a pass of its
+    # own beforehand (faster than inside). Without the head (small means), a uniform below 1 - mean gives a
+    # count of 0 with no exp at all: since exp(-mean) >= 1 - mean, u < 1 - mean implies u < P(0). The
+    # margin of 4.5e-16 (four units in the last place at 1) covers the rounding of 1 - mean and of exp, so
+    # the shortcut never changes a count.
+    if head > 0:
+        for i in range(lo, hi):
+            e[i] = np.exp(-mean[i])
+    for i in range(lo, hi):
         lam = mean[i]
         if lam <= 0.0 or lam >= big:  # none, or drawn by the caller
             continue
@@ -109,13 +125,14 @@ def _poisson_inversion(mean, u, big, head):  # noqa: ANN001, ANN202
             p *= lam * recip[k]
             cdf += p
         out[i] = k
-    return out
 
 
 def site_encounters(stream: Stream, sites: Sites, net: np.ndarray, onsite: np.ndarray, week_days: np.ndarray,
-                    homophily: float | np.ndarray, with_same: bool = False) -> tuple[np.ndarray, ...]:
+                    homophily: float | np.ndarray, with_same: bool = False,
+                    with_bounds: bool = False) -> tuple[np.ndarray, ...]:
     """On-site encounters this week: returns (``src``, ``dst``) person ids, one pair per encounter that happened
-    (with ``with_same``, also ``same``: whether the pair share a profession, for :func:`pcnsim.mechanisms.ties.reinforce`).
+    (with ``with_same``, also ``same``: whether the pair share a profession, for :func:`pcnsim.mechanisms.ties.reinforce`;
+    with ``with_bounds``, then the bounds of blocks of the encounters that no network spans, for its ``bounds``).
 
     ``net`` (the network), ``onsite`` (1 - remote share) and ``week_days`` (5 x ``contacts_per_day`` x FTE)
     are per person, in the order of the ``ids`` the sites were built from. Each record (person p at practice
@@ -124,15 +141,18 @@ def site_encounters(stream: Stream, sites: Sites, net: np.ndarray, onsite: np.nd
     of any (uniformly); a draw of p's
     own record is no encounter; the encounter happens with chance onsite x share of the partner's record.
     Draws come from ``stream`` (the model's ``onsite``), record by record: the counts, then one uniform per
-    encounter.
+    encounter. Records come network by network, so a large week draws blocks of networks on threads
+    (:mod:`pcnsim.threads`), each network's draws the same.
     """
     here, rec_net, mean = _record_means(sites.owner, sites.share, np.asarray(onsite, dtype=np.float64),
                                         np.asarray(net, dtype=np.int64), np.asarray(week_days, dtype=np.float64))
     count = poisson(stream, rec_net, mean)
-    src, dst, same = _site_encounters(count, int(count.sum()), rec_net, stream.seed, stream.counter, sites.staff,
-                                      sites.key, here, per_network(homophily), sites.same_lo, sites.same_n, sites.all_lo,
-                                      sites.all_n)
-    return (src, dst, same) if with_same else (src, dst)
+    with threads.blocks(len(count), len(stream.seed)) as nb:
+        bounds = threads.network_bounds(rec_net, nb)
+        src, dst, same, out = _site_encounters(nb, bounds, count, rec_net, stream.seed, stream.counter, sites.staff,
+                                               sites.key, here, per_network(homophily), sites.same_lo, sites.same_n,
+                                               sites.all_lo, sites.all_n)
+    return (src, dst) + ((same,) if with_same else ()) + ((out,) if with_bounds else ())
 
 
 @njit
@@ -150,9 +170,45 @@ def _record_means(owner, share, onsite, net, week_days):  # noqa: ANN001, ANN202
     return here, rec_net, mean
 
 
-@njit
-def _site_encounters(count, n_enc, rec_net, seed, counter, staff, key, here, homophily_of, same_lo, same_n, all_lo,  # noqa: ANN001, ANN202
+@blocked
+def _site_encounters(bounds, count, rec_net, seed, counter, staff, key, here, homophily_of, same_lo, same_n, all_lo,  # noqa: ANN001, ANN202
                      all_n):
+    # Blocks of records (bounds: no network spans two) drawn on threads, each into its own part of the
+    # output (its records' counts, summed first), then the kept pairs moved together.
+    nb = len(bounds) - 1
+    size = np.zeros(nb + 1, np.int64)
+    for b in prange(nb):
+        t = 0
+        for r in range(bounds[b], bounds[b + 1]):
+            t += count[r]
+        size[b + 1] = t
+    at = np.cumsum(size)
+    src = np.empty(at[nb], np.int64)
+    dst = np.empty(at[nb], np.int64)
+    pair_same = np.empty(at[nb], np.bool_)
+    # the rescaling factors of each network's homophily, once per network (not per record)
+    inv_same_of = np.empty(len(homophily_of))
+    inv_all_of = np.empty(len(homophily_of))
+    for h in range(len(homophily_of)):
+        inv_same_of[h] = 1.0 / homophily_of[h] if homophily_of[h] > 0.0 else 0.0
+        inv_all_of[h] = 1.0 / (1.0 - homophily_of[h]) if homophily_of[h] < 1.0 else 0.0
+    kept = np.zeros(nb, np.int64)
+    for b in prange(nb):
+        kept[b] = _site_block(bounds[b], bounds[b + 1], at[b], src, dst, pair_same, count, rec_net, seed, counter,
+                              staff, key, here, homophily_of, inv_same_of, inv_all_of, same_lo, same_n, all_lo, all_n)
+    out = kept_bounds(kept)
+    if nb == 1:
+        return src[:out[1]], dst[:out[1]], pair_same[:out[1]], out
+    s2, d2, p2 = np.empty(out[nb], np.int64), np.empty(out[nb], np.int64), np.empty(out[nb], np.bool_)
+    for b in prange(nb):  # the kept pairs of the blocks, one block after another
+        move_block(src, dst, pair_same, s2, d2, p2, at[b], out[b], kept[b])
+    return s2, d2, p2, out
+
+
+@njit
+def _site_block(r_lo, r_hi, m, src, dst, pair_same, count, rec_net, seed, counter, staff, key, here, homophily_of,  # noqa: ANN001, ANN202
+                inv_same_of, inv_all_of, same_lo, same_n, all_lo, all_n):
+    # Records r_lo to r_hi - 1, writing their pairs from place m on; returns how many were kept.
     # One uniform x per encounter (from the record's network's stream, counted as it goes) decides all three
     # things, each from a part of x that is uniform and independent of the others: x < homophily picks the
     # own-profession run, else any; y, x rescaled to [0, 1) within that branch (x / homophily, or
@@ -161,18 +217,9 @@ def _site_encounters(count, n_enc, rec_net, seed, counter, staff, key, here, hom
     # of x's 53 bits are left for that last test.) Written without branches on the draws (selects; a pair is
     # kept by advancing m): about 30% faster. The pair share a profession when the partner's record has the
     # same key (practice and role) as one's own: known here, so tie updates need not look roles up.
-    src = np.empty(n_enc, np.int64)
-    dst = np.empty(n_enc, np.int64)
-    pair_same = np.empty(n_enc, np.bool_)
+    m0 = m
     per_net = len(homophily_of) > 1
-    # the rescaling factors of each network's homophily, once per network (not per record)
-    inv_same_of = np.empty(len(homophily_of))
-    inv_all_of = np.empty(len(homophily_of))
-    for h in range(len(homophily_of)):
-        inv_same_of[h] = 1.0 / homophily_of[h] if homophily_of[h] > 0.0 else 0.0
-        inv_all_of[h] = 1.0 / (1.0 - homophily_of[h]) if homophily_of[h] < 1.0 else 0.0
-    m = 0
-    for r in range(len(count)):
+    for r in range(r_lo, r_hi):
         n_r = count[r]
         if n_r == 0:
             continue
@@ -193,14 +240,31 @@ def _site_encounters(count, n_enc, rec_net, seed, counter, staff, key, here, hom
             pair_same[m] = key[j] == key[r]
             m += (j != r) & (yn - at < here[j])  # not oneself, and the partner is there
         counter[g] = c + np.uint64(n_r)
-    return src[:m], dst[:m], pair_same[:m]
+    return m - m0
+
+
+@njit
+def kept_bounds(kept):  # noqa: ANN001, ANN201
+    """Compiled: where each block's kept pairs go when the blocks are put one after another."""
+    out = np.zeros(len(kept) + 1, np.int64)
+    for b in range(len(kept)):
+        out[b + 1] = out[b] + kept[b]
+    return out
+
+
+@njit
+def move_block(src, dst, same, s2, d2, p2, frm, to, n):  # noqa: ANN001, ANN201
+    """Compiled: copy ``n`` pairs from place ``frm`` of (``src``, ``dst``, ``same``) to place ``to`` of the others."""
+    for e in range(n):
+        s2[to + e], d2[to + e], p2[to + e] = src[frm + e], dst[frm + e], same[frm + e]
 
 
 def group_encounters(stream: Stream, groups: Groups, ids: np.ndarray, net: np.ndarray, role: np.ndarray,
                      mean: np.ndarray, homophily: float | np.ndarray, taking_part: np.ndarray | None = None,
-                     with_same: bool = False) -> tuple[np.ndarray, ...]:
+                     with_same: bool = False, with_bounds: bool = False) -> tuple[np.ndarray, ...]:
     """Encounters across a network (remote, or mixing): returns (``src``, ``dst``) person ids (with
-    ``with_same``, also ``same``: whether the pair share a profession, for :func:`pcnsim.mechanisms.ties.reinforce`).
+    ``with_same``, also ``same``: whether the pair share a profession, for :func:`pcnsim.mechanisms.ties.reinforce`;
+    with ``with_bounds``, then the bounds of blocks of the encounters that no network spans, for its ``bounds``).
 
     Person ``ids[i]`` (network ``net[i]``, profession ``role[i]``) draws Poisson(``mean[i]``) encounters; each
     picks a colleague of the network uniformly, of the same profession with chance ``homophily`` (one
@@ -208,31 +272,69 @@ def group_encounters(stream: Stream, groups: Groups, ids: np.ndarray, net: np.nd
     oneself is no encounter. With ``taking_part`` (a per-person-id bool), only partners taking part count.
     Draws come from ``stream`` (the model's ``remote`` or ``mixing``), person by person: the counts, then
     two uniforms per encounter (own profession?, which colleague).
+
+    A week of many encounters (the pandemic's remote weeks, vaccination clinics) draws them network by
+    network (each network's people in the order of ``ids``), in blocks of networks on threads
+    (:mod:`pcnsim.threads`); each network's draws, and so its ties, are the same as on one thread.
     """
     net = np.asarray(net, dtype=np.int64)
     count = poisson(stream, net, mean)
     part = np.zeros(1, np.bool_) if taking_part is None else np.asarray(taking_part, dtype=np.bool_)
-    src, dst, same = _group_encounters(count, int(count.sum()), stream.seed, stream.counter,
-                                       np.asarray(ids, dtype=np.int64), net, np.asarray(role, dtype=np.int64),
-                                       per_network(homophily), groups.ids, groups.start, int(groups.n_roles), part,
-                                       taking_part is not None)
-    return (src, dst, same) if with_same else (src, dst)
+    with threads.blocks(int(count.sum()), len(stream.seed)) as nb:
+        if nb > 1:
+            by_net, net_start = counting_order(net, len(stream.seed))
+            bounds = threads.start_bounds(net_start, nb)
+        else:  # one block, in the order of ids
+            by_net, bounds = np.arange(len(net), dtype=np.int64), np.array([0, len(net)], np.int64)
+        src, dst, same, out = _group_encounters(nb, bounds, by_net, count, stream.seed, stream.counter,
+                                                np.asarray(ids, dtype=np.int64), net, np.asarray(role, dtype=np.int64),
+                                                per_network(homophily), groups.ids, groups.start, int(groups.n_roles),
+                                                part, taking_part is not None)
+    return (src, dst) + ((same,) if with_same else ()) + ((out,) if with_bounds else ())
+
+
+@blocked
+def _group_encounters(bounds, order, count, seed, counter, ids, net, role, homophily_of, gids, start, n_roles,  # noqa: ANN001, ANN202
+                      part, use_part):
+    # Blocks of people in network order (bounds: no network spans two) drawn on threads, each into its own
+    # part of the output, then the kept pairs moved together (as _site_encounters).
+    nb = len(bounds) - 1
+    size = np.zeros(nb + 1, np.int64)
+    for b in prange(nb):
+        t = 0
+        for q in range(bounds[b], bounds[b + 1]):
+            t += count[order[q]]
+        size[b + 1] = t
+    at = np.cumsum(size)
+    src = np.empty(at[nb], np.int64)
+    dst = np.empty(at[nb], np.int64)
+    pair_same = np.empty(at[nb], np.bool_)
+    kept = np.zeros(nb, np.int64)
+    for b in prange(nb):
+        kept[b] = _group_block(bounds[b], bounds[b + 1], at[b], src, dst, pair_same, order, count, seed, counter,
+                               ids, net, role, homophily_of, gids, start, n_roles, part, use_part)
+    out = kept_bounds(kept)
+    if nb == 1:
+        return src[:out[1]], dst[:out[1]], pair_same[:out[1]], out
+    s2, d2, p2 = np.empty(out[nb], np.int64), np.empty(out[nb], np.int64), np.empty(out[nb], np.bool_)
+    for b in prange(nb):  # the kept pairs of the blocks, one block after another
+        move_block(src, dst, pair_same, s2, d2, p2, at[b], out[b], kept[b])
+    return s2, d2, p2, out
 
 
 @njit
-def _group_encounters(count, n_enc, seed, counter, ids, net, role, homophily_of, gids, start, n_roles, part,  # noqa: ANN001, ANN202
-                      use_part):
+def _group_block(q_lo, q_hi, m, src, dst, pair_same, order, count, seed, counter, ids, net, role, homophily_of,  # noqa: ANN001, ANN202
+                 gids, start, n_roles, part, use_part):
+    # People order[q_lo] to order[q_hi - 1], writing their pairs from place m on; returns how many were kept.
     # The partner shares the person's profession when its position in the sorted ids falls in the run of
     # the person's own (network, role). Written without branches on the draws (selects; a pair is kept by
-    # advancing m, as in _site_encounters): whether a partner counts depends on two loads from arrays
+    # advancing m, as in _site_block): whether a partner counts depends on two loads from arrays
     # indexed at random (the partner, and whether they take part), and a branch on it, mispredicted about
     # half the time at hub encounters, made each draw wait for those loads.
-    src = np.empty(n_enc, np.int64)
-    dst = np.empty(n_enc, np.int64)
-    pair_same = np.empty(n_enc, np.bool_)
-    m = 0
+    m0 = m
     per_net = len(homophily_of) > 1
-    for i in range(len(count)):
+    for q in range(q_lo, q_hi):
+        i = order[q]
         n_i = count[i]
         if n_i == 0:
             continue
@@ -260,4 +362,4 @@ def _group_encounters(count, n_enc, seed, counter, ids, net, role, homophily_of,
             pair_same[m] = own_lo <= at < own_hi
             m += some & (partner != me) & taking
         counter[g] = c
-    return src[:m], dst[:m], pair_same[:m]
+    return m - m0

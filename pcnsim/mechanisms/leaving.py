@@ -41,9 +41,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import prange
 
-from pcnsim import streams
-from pcnsim._jit import njit
+from pcnsim import streams, threads
+from pcnsim._jit import blocked, njit
 from pcnsim.mechanisms.ties import cut_row
 from pcnsim.state import EXIT_KINDS
 from pcnsim.streams import Stream
@@ -164,14 +165,22 @@ def cut_and_contagion(tie_j: np.ndarray, tie_w: np.ndarray, ids: np.ndarray, net
     :func:`pcnsim.mechanisms.ties.cut_leavers`) and the strength of those to people who resigned
     (``resigned``) is their exposure; then ``contagion <- contagion x keep[network] + exposure``, in the
     contagion's precision (single), as NumPy computes it over the same people."""
-    _cut_and_contagion(tie_j, tie_w, np.asarray(ids, np.int64), np.asarray(net, np.int64), np.asarray(left, np.bool_),
-                       np.asarray(resigned, np.bool_), np.asarray(touched, np.bool_), contagion,
-                       np.asarray(keep, contagion.dtype))
+    with threads.blocks(len(ids), len(ids)) as nb:  # each person's row and contagion are their own: even blocks
+        _cut_and_contagion(nb, tie_j, tie_w, np.asarray(ids, np.int64), np.asarray(net, np.int64),
+                           np.asarray(left, np.bool_), np.asarray(resigned, np.bool_), np.asarray(touched, np.bool_),
+                           contagion, np.asarray(keep, contagion.dtype), threads.even_bounds(len(ids), nb))
+
+
+@blocked
+def _cut_and_contagion(tie_j, tie_w, ids, net, left, resigned, touched, contagion, keep, bounds):  # noqa: ANN001, ANN202
+    for b in prange(len(bounds) - 1):
+        _cut_and_contagion_block(tie_j, tie_w, ids, net, left, resigned, touched, contagion, keep, bounds[b],
+                                 bounds[b + 1])
 
 
 @njit
-def _cut_and_contagion(tie_j, tie_w, ids, net, left, resigned, touched, contagion, keep):  # noqa: ANN001, ANN202
-    for p in range(len(ids)):
+def _cut_and_contagion_block(tie_j, tie_w, ids, net, left, resigned, touched, contagion, keep, lo, hi):  # noqa: ANN001, ANN202
+    for p in range(lo, hi):
         i, g = ids[p], net[p]
         if left[i]:
             continue

@@ -35,15 +35,17 @@ depend on its own draws only, and a seed gives the same run in any process.
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
-from pcnsim._jit import njit, prefetch
+from pcnsim import threads
+from pcnsim._jit import blocked, njit, prefetch
 from pcnsim.mechanisms.encounters import (  # noqa: F401 - the encounter kernels, also reached from here
     POISSON_HEAD,
     POISSON_INVERSION_MAX,
-    _poisson_inversion,
     group_encounters,
     per_network,
     poisson,
+    poisson_inversion,
     site_encounters,
 )
 from pcnsim.state import K_SAME, K_TIES
@@ -55,7 +57,7 @@ PREFETCH_AHEAD = 8  # encounters ahead whose slot rows the tie updates ask for (
 # ---------------------------------------------------------------------------------------------- tie upkeep
 def reinforce(tie_j: np.ndarray, tie_w: np.ndarray, src: np.ndarray, dst: np.ndarray, gain: float | np.ndarray,
               role: np.ndarray, k_same: int = K_SAME, same: np.ndarray | None = None,
-              network: np.ndarray | None = None) -> None:
+              network: np.ndarray | None = None, bounds: np.ndarray | None = None) -> None:
     """Apply encounters ``src[e]``-``dst[e]`` in order, in place: each strengthens both people's tie
     (w <- w + gain (1 - w)) before the next is applied.
 
@@ -70,7 +72,11 @@ def reinforce(tie_j: np.ndarray, tie_w: np.ndarray, src: np.ndarray, dst: np.nda
     looking up both roles for every encounter; it must equal ``role[src] == role[dst]``.
 
     ``gain`` is one value, or one per network with ``network`` (per staff id) saying whose: an encounter
-    takes the gain of its pair's network (every tie is within a network)."""
+    takes the gain of its pair's network (every tie is within a network).
+
+    ``bounds`` (from the encounter kernels: blocks of the encounters that no network spans) lets a large
+    batch run its blocks on threads (:mod:`pcnsim.threads`): every network's encounters are then applied in
+    the same order, so the ties are the same."""
     _check_tables(tie_j, tie_w)
     k = tie_j.shape[1]
     if not 0 < k_same < k:
@@ -83,7 +89,18 @@ def reinforce(tie_j: np.ndarray, tie_w: np.ndarray, src: np.ndarray, dst: np.nda
     if len(gains) > 1 and network is None:
         raise ValueError("a gain per network needs the network of each staff id")
     net = np.zeros(1, np.int32) if len(gains) == 1 else np.asarray(network, dtype=np.int32)
-    _reinforce(tie_j, tie_w, src, dst, gains, net, np.asarray(same, dtype=np.bool_), int(k_same))
+    same = np.asarray(same, dtype=np.bool_)
+    n_blocks = 1 if bounds is None else len(bounds) - 1
+    with threads.blocks(len(src), n_blocks) as nb:
+        cuts = np.asarray(bounds, np.int64) if nb > 1 else np.array([0, len(src)], np.int64)
+        _reinforce_blocks(nb, tie_j, tie_w, src, dst, gains, net, same, int(k_same), cuts)
+
+
+@blocked
+def _reinforce_blocks(tie_j, tie_w, src, dst, gains, network, same, k_same, bounds):  # noqa: ANN001, ANN202
+    # blocks of encounters no network spans: independent of each other (every tie is within a network)
+    for b in prange(len(bounds) - 1):
+        _reinforce(tie_j, tie_w, src, dst, gains, network, same, k_same, bounds[b], bounds[b + 1])
 
 
 @njit(inline="always")
@@ -120,14 +137,15 @@ def _strengthen(tie_j, tie_w, a, b, gain, slot, lo, hi):  # noqa: ANN001, ANN202
 
 
 @njit
-def _reinforce(tie_j, tie_w, src, dst, gains, network, same, k_same):  # noqa: ANN001, ANN202
-    # Two copies of the loop, so that the model's layout gets the unrolled search with no test inside it.
+def _reinforce(tie_j, tie_w, src, dst, gains, network, same, k_same, e_lo, e_hi):  # noqa: ANN001, ANN202
+    # Encounters e_lo to e_hi - 1, in order. Two copies of the loop, so that the model's layout gets the
+    # unrolled search with no test inside it.
     k = tie_j.shape[1]
     per_net = len(gains) > 1
     gain = gains[0]
-    n_enc = len(src)
+    n_enc = e_hi
     if k == K_TIES and k_same == K_SAME and k == 2 * K_SAME:
-        for e in range(n_enc):
+        for e in range(e_lo, e_hi):
             # The encounters are all known beforehand, so the loop asks for the four slot rows of the
             # encounter PREFETCH_AHEAD on (both people's partners and strengths): staff rows of a practice
             # or network are scattered over the tables, and without the hint most encounters wait for
@@ -172,7 +190,7 @@ def _reinforce(tie_j, tie_w, src, dst, gains, network, same, k_same):  # noqa: A
                     w = np.float64(tie_w[me, slot])
                 tie_w[me, slot] = w + gain * (1.0 - w)
     else:
-        for e in range(n_enc):
+        for e in range(e_lo, e_hi):
             a, b = src[e], dst[e]
             if per_net:
                 gain = gains[network[a]]
@@ -214,17 +232,28 @@ def decay_and_strength(tie_j: np.ndarray, tie_w: np.ndarray, ids: np.ndarray, ra
     :func:`reinforce` keeps peer ties), in one pass over their slot rows."""
     _check_tables(tie_j, tie_w)
     keep = (1.0 - np.asarray(rate, dtype=np.float32)).astype(np.float32)
-    return _decay_sums(tie_j, tie_w, np.asarray(ids, dtype=np.int64), keep, np.float32(PRUNE_BELOW), int(k_same))
+    ids = np.asarray(ids, dtype=np.int64)
+    total = np.empty(len(ids), tie_w.dtype)
+    same = np.empty(len(ids), tie_w.dtype)
+    with threads.blocks(len(ids), len(ids)) as nb:  # every person's row is their own: even blocks
+        _decay_sums_blocks(nb, tie_j, tie_w, ids, keep, np.float32(PRUNE_BELOW), int(k_same), total, same,
+                           threads.even_bounds(len(ids), nb))
+    return total, same
+
+
+@blocked
+def _decay_sums_blocks(tie_j, tie_w, ids, keep, prune, k_same, total, same, bounds):  # noqa: ANN001, ANN202
+    for b in prange(len(bounds) - 1):
+        _decay_sums(tie_j, tie_w, ids, keep, prune, k_same, total, same, bounds[b], bounds[b + 1])
 
 
 @njit(fastmath={"reassoc"})
-def _decay_sums(tie_j, tie_w, ids, keep, prune, k_same):  # noqa: ANN001, ANN202
-    # The sums may be reassociated (fastmath "reassoc"), so a row's slots are summed in vector lanes:
-    # about four times faster than strict left-to-right sums; the same compiled code gives the same numbers.
+def _decay_sums(tie_j, tie_w, ids, keep, prune, k_same, total, same, lo, hi):  # noqa: ANN001, ANN202
+    # People ids[lo] to ids[hi - 1]. The sums may be reassociated (fastmath "reassoc"), so a row's slots are
+    # summed in vector lanes: about four times faster than strict left-to-right sums; the same compiled code
+    # gives the same numbers (on one thread or many: tests/test_threads.py).
     k_ties = tie_j.shape[1]
-    total = np.empty(len(ids), tie_w.dtype)
-    same = np.empty(len(ids), tie_w.dtype)
-    for p in range(len(ids)):
+    for p in range(lo, hi):
         i, f = ids[p], keep[p]
         w_row, j_row = tie_w[i], tie_j[i]
         t_same = t_other = np.float32(0.0)
@@ -242,7 +271,6 @@ def _decay_sums(tie_j, tie_w, ids, keep, prune, k_same):  # noqa: ANN001, ANN202
             j_row[k] = j_row[k] if w_row[k] > 0.0 else -1
         total[p] = t_same + t_other
         same[p] = t_same
-    return total, same
 
 
 def cut_leavers(tie_j: np.ndarray, tie_w: np.ndarray, ids: np.ndarray, left: np.ndarray,

@@ -16,8 +16,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numba import prange
 
-from pcnsim._jit import njit
+from pcnsim import threads
+from pcnsim._jit import blocked, njit
 from pcnsim.mechanisms import belonging as bel
 from pcnsim.mechanisms import leaving as lv
 from pcnsim.mechanisms import support as sup
@@ -166,35 +168,65 @@ def update(ids: np.ndarray, role: np.ndarray, net: np.ndarray, fte: np.ndarray, 
 
     Writes belonging, supervision, peer, support, load, burnout, discrepancy, pay_gap, intention and
     intends. Returns, per network, the supervision received summed over the people who need it, their
-    number, and the protected hours given (for GP sessions)."""
+    number, and the protected hours given (for GP sessions).
+
+    Everyone's update is their own, so a large week updates even blocks of people on threads
+    (:mod:`pcnsim.threads`); the network sums are then added in the order of ``ids``, as on one thread."""
     s = staff
 
     def lever(a: np.ndarray | None) -> tuple[np.ndarray, bool]:  # the kernel takes an array and a flag
         return (_NONE, False) if a is None else (a, True)
 
-    return _update(
-        np.asarray(ids, np.int64), np.asarray(role, np.int64), np.asarray(net, np.int64),
-        np.asarray(fte, np.float64), np.asarray(remote, np.float32), np.asarray(strength, np.float32),
-        np.asarray(same_strength, np.float32), np.asarray(split), np.asarray(base, np.bool_),
-        s.belonging, s.supervision, s.peer, s.support, s.load, s.burnout, s.discrepancy, s.pay_gap, s.contagion,
-        s.propensity, s.affiliation, s.intention, s.intends,
-        np.asarray(vision, np.float64), np.asarray(clarity, np.float64), np.asarray(coverage, np.float64).ravel(),
-        np.asarray(team_load, np.float64), np.ascontiguousarray(pay_gap, np.float64),
-        np.asarray(is_arrs, np.bool_), _per_team(need_per_fte, len(vision), np.shape(pay_gap)[-1]),
-        np.asarray(role_discrepancy, np.float64),
-        *lever(levers.protected_hours), *lever(levers.peer_bonus), *lever(levers.extra_load),
-        *lever(levers.discrepancy_cut), w.matrix())
+    with threads.blocks(len(ids), len(ids)) as nb:
+        return _update(
+            nb, threads.even_bounds(len(ids), nb), np.asarray(ids, np.int64), np.asarray(role, np.int64),
+            np.asarray(net, np.int64),
+            np.asarray(fte, np.float64), np.asarray(remote, np.float32), np.asarray(strength, np.float32),
+            np.asarray(same_strength, np.float32), np.asarray(split), np.asarray(base, np.bool_),
+            s.belonging, s.supervision, s.peer, s.support, s.load, s.burnout, s.discrepancy, s.pay_gap, s.contagion,
+            s.propensity, s.affiliation, s.intention, s.intends,
+            np.asarray(vision, np.float64), np.asarray(clarity, np.float64), np.asarray(coverage, np.float64).ravel(),
+            np.asarray(team_load, np.float64), np.ascontiguousarray(pay_gap, np.float64),
+            np.asarray(is_arrs, np.bool_), _per_team(need_per_fte, len(vision), np.shape(pay_gap)[-1]),
+            np.asarray(role_discrepancy, np.float64),
+            *lever(levers.protected_hours), *lever(levers.peer_bonus), *lever(levers.extra_load),
+            *lever(levers.discrepancy_cut), w.matrix())
 
 
-@njit
-def _update(ids, role, net, fte, remote, strength, same_strength, split, base,  # noqa: ANN001, ANN202, PLR0913
+@blocked
+def _update(bounds, ids, role, net, fte, remote, strength, same_strength, split, base,  # noqa: ANN001, ANN202, PLR0913
             belonging, supervision, peer, support, load, burnout, discrepancy, pay_gap, contagion, propensity,
             affiliation, intention, intends, vision, clarity, coverage, team_load, gap, is_arrs, need_per_fte,
             role_disc, protected, has_protected, bonus, has_bonus, extra, has_extra, cut, has_cut, wm):
-    n_roles = gap.shape[1]
+    # even blocks of people, each person's supervision and protected hours kept (in double precision) for
+    # the network sums, which are then added person by person, in order
+    n = len(ids)
+    sv_of, prot_of, needs = np.empty(n), np.empty(n), np.empty(n, np.bool_)
+    for b in prange(len(bounds) - 1):
+        _update_block(bounds[b], bounds[b + 1], ids, role, net, fte, remote, strength, same_strength, split, base,
+                      belonging, supervision, peer, support, load, burnout, discrepancy, pay_gap, contagion,
+                      propensity, affiliation, intention, intends, vision, clarity, coverage, team_load, gap, is_arrs,
+                      need_per_fte, role_disc, protected, has_protected, bonus, has_bonus, extra, has_extra, cut,
+                      has_cut, wm, sv_of, prot_of, needs)
     n_net = len(vision)
     sup_sum, n_need, prot_sum = np.zeros(n_net), np.zeros(n_net, np.int64), np.zeros(n_net)
-    for p in range(len(ids)):
+    for p in range(n):
+        g = net[p]
+        if needs[p]:
+            sup_sum[g] += sv_of[p]
+            n_need[g] += 1
+        prot_sum[g] += prot_of[p]
+    return sup_sum, n_need, prot_sum
+
+
+@njit
+def _update_block(p_lo, p_hi, ids, role, net, fte, remote, strength, same_strength, split, base,  # noqa: ANN001, ANN202, PLR0913
+                  belonging, supervision, peer, support, load, burnout, discrepancy, pay_gap, contagion, propensity,
+                  affiliation, intention, intends, vision, clarity, coverage, team_load, gap, is_arrs, need_per_fte,
+                  role_disc, protected, has_protected, bonus, has_bonus, extra, has_extra, cut, has_cut, wm, sv_of,
+                  prot_of, needs):
+    n_roles = gap.shape[1]
+    for p in range(p_lo, p_hi):
         i, r, g = ids[p], role[p], net[p]
         # this person's network's weights: row g of wm (columns: the fields of Weights), read element by element
         # (a row view would count a reference to wm up and down, atomically, for every person)
@@ -211,10 +243,7 @@ def _update(ids, role, net, fte, remote, strength, same_strength, split, base,  
         sv = sup.supervision(coverage[g * n_roles + r], need, prot)
         pr = sup.peer(np.float64(same_strength[p]) + (np.float64(bonus[i]) if has_bonus else 0.0), wm[g, _PEER_HALF])
         su = sup.combine(sv, pr, need > 0.0, wm[g, _SUP_WEIGHT])
-        if need > 0.0:
-            sup_sum[g] += sv
-            n_need[g] += 1
-        prot_sum[g] += prot
+        sv_of[p], prot_of[p], needs[p] = sv, prot, need > 0.0
         supervision[i], peer[i], support[i] = sv, pr, su
         su32 = np.float64(np.float32(su))
         # mechanism 5: workload and burnout
@@ -237,4 +266,3 @@ def _update(ids, role, net, fte, remote, strength, same_strength, split, base,  
                         wm[g, _W_PAY], wm[g, _W_FLEXIBILITY], wm[g, _W_CONTAGION], wm[g, _THRESHOLD])
         intention[i] = lv.probability(z)
         intends[i] = z + propensity[i] > 0.0
-    return sup_sum, n_need, prot_sum
