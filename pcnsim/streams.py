@@ -117,6 +117,18 @@ def _fill(net, seed, counter):  # noqa: ANN001, ANN202
 
 
 @njit
+def _fill_where(net, where, seed, counter):  # noqa: ANN001, ANN202
+    # As _fill, for the elements where ``where`` holds (0.5 elsewhere, with no draw).
+    out = np.full(len(net), _HALF)
+    for i in range(len(net)):
+        if where[i]:
+            g = net[i]
+            out[i] = uniform(seed[g], counter[g])
+            counter[g] += _ONE
+    return out
+
+
+@njit
 def _seeds(keys, n_streams):  # noqa: ANN001, ANN202
     out = np.empty((n_streams, len(keys)), np.uint64)
     for s in range(n_streams):
@@ -165,12 +177,16 @@ class Stream:
     seed: np.ndarray  #: uint64 per network
     counter: np.ndarray  #: uint64 per network: uniforms drawn so far (a view into the ``counter`` table of :class:`Streams`)
 
-    def uniforms(self, net: np.ndarray) -> np.ndarray:
-        """One uniform in (0, 1) per element of ``net`` (the element's network), in element order."""
+    def uniforms(self, net: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        """One uniform in (0, 1) per element of ``net`` (the element's network), in element order; with
+        ``where`` (a bool per element), only for the elements where it holds (the others are 0.5, and draw
+        nothing): the same uniforms as ``uniforms(net[where])``, in their places."""
         net = np.asarray(net)
         if net.dtype not in (np.int32, np.int64):  # (staff arrays hold int32: used as they are)
             net = net.astype(np.int64)
-        return _fill(net, self.seed, self.counter)
+        if where is None:
+            return _fill(net, self.seed, self.counter)
+        return _fill_where(net, np.asarray(where, np.bool_), self.seed, self.counter)
 
     def integers(self, net: np.ndarray, n: np.ndarray | int) -> np.ndarray:
         """One whole number from 0 to ``n - 1`` per element (``n`` per element, or one for all; at least 1),

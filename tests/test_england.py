@@ -151,10 +151,12 @@ def test_bench_quick_prints_every_figure(tmp_path):
 
     res = run_bench(weeks=3, bw_steps=(1, 1), quick=True, progress=False, isolate=False)
     text = format_bench(res)
-    for case in ("pcnsim_1", "pcnsim_100", "pcnsim_national", "bw_10k", "bw_100k"):
+    for case in ("pcnsim_1", "pcnsim_100", "pcnsim_national", "pcnsim_national_1t", "bw_10k", "bw_100k"):
         c = res["cases"][case]
         assert c["agent_steps_per_s"] > 0 and c["label"] in text
+    assert res["cases"]["pcnsim_national_1t"]["threads"] == 1
     assert res["ratios"]["national_vs_bw_100k"] > 0 and "ratio of agent-steps/s" in text
+    assert res["ratios"]["national_threads_vs_one"] > 0 and "over one thread" in text
     assert "peak memory" in text and "national 3-week run" in text
     json.dumps(res)  # serialisable for --out
 

@@ -42,14 +42,14 @@ def poisson(stream: Stream, net: np.ndarray, mean: np.ndarray) -> np.ndarray:
     ``POISSON_INVERSION_MAX`` or more, one per part of the mean (element by element)."""
     mean = np.asarray(mean, dtype=np.float64)
     net = np.asarray(net, dtype=np.int64)
-    some = np.flatnonzero(mean > 0.0)  # a mean of 0 needs no draw (e.g. remote encounters of on-site roles)
-    if len(some) == len(mean):
-        count = _poisson(mean, stream.uniforms(net))
-    else:
-        count = np.zeros(len(mean), dtype=np.int64)
-        count[some] = _poisson(mean[some], stream.uniforms(net[some]))
-    big = np.flatnonzero(mean >= POISSON_INVERSION_MAX)
-    if len(big):
+    n_pos, n_big, total = _scan(mean, POISSON_INVERSION_MAX)
+    # a mean of 0 needs no draw (e.g. remote encounters of on-site roles) and gives a count of 0
+    u = stream.uniforms(net) if n_pos == len(mean) else stream.uniforms(net, where=mean > 0.0)
+    # Means of 1 or more on average (on-site encounters: about 4) take the branch-free head; small ones
+    # (remote encounters: about 0.06, mostly a count of 0) the plain search, which then rarely loops.
+    count = poisson_inversion(mean, u, POISSON_HEAD if n_pos and total / n_pos >= 1.0 else 0)
+    if n_big:
+        big = np.flatnonzero(mean >= POISSON_INVERSION_MAX)
         parts = np.floor(mean[big] / (POISSON_INVERSION_MAX / 2.0)).astype(np.int64)
         whose = np.repeat(np.arange(len(big)), parts)
         part = poisson_inversion(np.repeat(mean[big] / parts, parts), stream.uniforms(net[big][whose]), 0)
@@ -57,10 +57,16 @@ def poisson(stream: Stream, net: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return count
 
 
-def _poisson(mean: np.ndarray, u: np.ndarray) -> np.ndarray:
-    # Means of 1 or more on average (on-site encounters: about 4) take the branch-free head; small ones
-    # (remote encounters: about 0.06, mostly a count of 0) the plain search, which then rarely loops.
-    return poisson_inversion(mean, u, POISSON_HEAD if len(mean) and mean.mean() >= 1.0 else 0)
+@njit
+def _scan(mean, big):  # noqa: ANN001, ANN202
+    # In one pass: how many means are positive, how many are big, and the sum of the positive ones.
+    n_pos, n_big, total = 0, 0, 0.0
+    for lam in mean:
+        pos = lam > 0.0
+        n_pos += pos
+        n_big += lam >= big
+        total += lam if pos else 0.0
+    return n_pos, n_big, total
 
 
 def poisson_inversion(mean: np.ndarray, u: np.ndarray, head: int) -> np.ndarray:
@@ -144,8 +150,10 @@ def site_encounters(stream: Stream, sites: Sites, net: np.ndarray, onsite: np.nd
     encounter. Records come network by network, so a large week draws blocks of networks on threads
     (:mod:`pcnsim.threads`), each network's draws the same.
     """
-    here, rec_net, mean = _record_means(sites.owner, sites.share, np.asarray(onsite, dtype=np.float64),
-                                        np.asarray(net, dtype=np.int64), np.asarray(week_days, dtype=np.float64))
+    with threads.blocks(len(sites.owner), len(sites.owner)) as nb:
+        here, rec_net, mean = _record_means(nb, sites.owner, sites.share, np.asarray(onsite, dtype=np.float64),
+                                            np.asarray(net, dtype=np.int64), np.asarray(week_days, dtype=np.float64),
+                                            threads.even_bounds(len(sites.owner), nb))
     count = poisson(stream, rec_net, mean)
     with threads.blocks(len(count), len(stream.seed)) as nb:
         bounds = threads.network_bounds(rec_net, nb)
@@ -155,18 +163,20 @@ def site_encounters(stream: Stream, sites: Sites, net: np.ndarray, onsite: np.nd
     return (src, dst) + ((same,) if with_same else ()) + ((out,) if with_bounds else ())
 
 
-@njit
-def _record_means(owner, share, onsite, net, week_days):  # noqa: ANN001, ANN202
+@blocked
+def _record_means(owner, share, onsite, net, week_days, bounds):  # noqa: ANN001, ANN202
     # Per record, in one pass: the chance of being there (onsite x share), the network, and the mean count
-    # (week_days x that chance): the products NumPy would form from the gathered arrays, without them.
+    # (week_days x that chance): the products NumPy would form from the gathered arrays, without them
+    # (each record its own: even blocks).
     n = len(owner)
     here = np.empty(n)
     rec_net = np.empty(n, np.int64)
     mean = np.empty(n)
-    for r in range(n):
-        o = owner[r]
-        h = onsite[o] * share[r]
-        here[r], rec_net[r], mean[r] = h, net[o], week_days[o] * h
+    for b in prange(len(bounds) - 1):
+        for r in range(bounds[b], bounds[b + 1]):
+            o = owner[r]
+            h = onsite[o] * share[r]
+            here[r], rec_net[r], mean[r] = h, net[o], week_days[o] * h
     return here, rec_net, mean
 
 
