@@ -18,5 +18,6 @@ from pcnsim.agents import StaffMember  # noqa: E402
 from pcnsim.errors import PCNSimInputError  # noqa: E402
 from pcnsim.model import PCNModel  # noqa: E402
 from pcnsim.params import Params  # noqa: E402
+from pcnsim.threads import set_threads  # noqa: E402
 
-__all__ = ["PCNModel", "PCNSimInputError", "Params", "StaffMember", "__version__", "evaluate"]
+__all__ = ["PCNModel", "PCNSimInputError", "Params", "StaffMember", "__version__", "evaluate", "set_threads"]

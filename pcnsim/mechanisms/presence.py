@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import prange
 
-from pcnsim._jit import njit, prefetch
+from pcnsim import threads
+from pcnsim._jit import blocked, njit, prefetch
 
 
 def remote_share(
@@ -73,71 +75,101 @@ def build_sites(ids: np.ndarray, role: np.ndarray, net: np.ndarray, net_first: n
     net_first = np.asarray(net_first, dtype=np.int64)
     n_prac = np.asarray(n_prac, dtype=np.int64)
     n_keys = int((net_first + n_prac).max(initial=0)) * n_roles
-    owner, key, share, start, same_lo, same_n, all_lo, all_n = _build_sites(
-        np.asarray(role, dtype=np.int64), np.asarray(net, dtype=np.int64), net_first, n_prac,
-        np.asarray(split_first, dtype=np.int64), np.asarray(split_n, dtype=np.int64),
-        np.asarray(has_base, dtype=np.bool_), np.ascontiguousarray(np.atleast_1d(np.asarray(base_share, np.float64))),
-        int(n_roles), n_keys)
+    # (each block of the sort takes the keys of whole networks: every thread reads all the records and
+    # places its own, so there are as many blocks as threads)
+    with threads.blocks(len(role), min(threads.threads(), len(net_first))) as nb:
+        owner, key, share, start, same_lo, same_n, all_lo, all_n = _build_sites(
+            nb, np.asarray(role, dtype=np.int64), np.asarray(net, dtype=np.int64), net_first, n_prac,
+            np.asarray(split_first, dtype=np.int64), np.asarray(split_n, dtype=np.int64),
+            np.asarray(has_base, dtype=np.bool_), np.ascontiguousarray(np.atleast_1d(np.asarray(base_share, np.float64))),
+            int(n_roles), n_keys, _key_bounds(net_first, n_roles, n_keys, nb))
     return Sites(staff=np.asarray(ids, dtype=np.int64)[owner], key=key, share=share, n_roles=n_roles, owner=owner,
                  start=start, same_lo=same_lo, same_n=same_n, all_lo=all_lo, all_n=all_n)
 
 
-@njit
-def _build_sites(role, net, net_first, n_prac, split_first, split_n, has_base, base_share_of, n_roles, n_keys):  # noqa: ANN001, ANN202
+def _key_bounds(net_first: np.ndarray, n_roles: int, n_keys: int, n_blocks: int) -> np.ndarray:
+    """Bounds of ``n_blocks`` ranges of the keys (practice x role) of nearly equal size, each cut where a
+    network's practices start."""
+    if n_blocks < 2:
+        return np.array([0, n_keys], dtype=np.int64)
+    prac = (np.arange(1, n_blocks, dtype=np.int64) * (n_keys // n_roles)) // n_blocks
+    first = net_first[np.searchsorted(net_first, prac, side="right") - 1]
+    return np.concatenate([[0], first * n_roles, [n_keys]]).astype(np.int64)
+
+
+@blocked
+def _build_sites(role, net, net_first, n_prac, split_first, split_n, has_base, base_share_of, n_roles, n_keys,  # noqa: ANN001, ANN202
+                 key_bounds):
+    # A stable counting sort of the records by key, in blocks: the records of people in even blocks; then
+    # each block of keys (key_bounds: whole networks) counts and places its own records, reading all of
+    # them in order, so each key's records keep the order of people (the same sort on any number of blocks).
     n = len(role)
+    nb = len(key_bounds) - 1
     per_net = len(base_share_of) > 1
-    n_rec = 0
+    rec_at = np.empty(n + 1, np.int64)  # each person's first record
+    rec_at[0] = 0
     for i in range(n):
-        n_rec += split_n[i]
+        rec_at[i + 1] = rec_at[i] + split_n[i]
+    n_rec = rec_at[n]
     rec_key = np.empty(n_rec, np.int64)
     rec_share = np.empty(n_rec, np.float64)
+    rec_owner = np.empty(n_rec, np.int64)
+    for b in prange(nb):  # records in person order, practices from split_first on
+        for i in range((b * n) // nb, ((b + 1) * n) // nb):
+            s, g = split_n[i], net[i]
+            base = has_base[i] and s > 1
+            first, n_q = split_first[i] % n_prac[g], n_prac[g]
+            r = rec_at[i]
+            for k in range(s):
+                q = first + k  # wraps round the network's practices (once at most when s <= n_q)
+                while q >= n_q:
+                    q -= n_q
+                rec_key[r] = (net_first[g] + q) * n_roles + role[i]
+                rec_owner[r] = i
+                if base:
+                    base_share = base_share_of[g if per_net else 0]
+                    rec_share[r] = base_share if k == 0 else (1.0 - base_share) / (s - 1)
+                else:
+                    rec_share[r] = 1.0 / s
+                r += 1
     start = np.zeros(n_keys + 1, np.int64)
-    r = 0
-    for i in range(n):  # records in person order, practices from split_first on
-        s, g = split_n[i], net[i]
-        base = has_base[i] and s > 1
-        first, n_q = split_first[i] % n_prac[g], n_prac[g]
-        for k in range(s):
-            q = first + k  # wraps round the network's practices (once at most when s <= n_q)
-            while q >= n_q:
-                q -= n_q
-            key = (net_first[g] + q) * n_roles + role[i]
-            rec_key[r] = key
-            if base:
-                base_share = base_share_of[g if per_net else 0]
-                rec_share[r] = base_share if k == 0 else (1.0 - base_share) / (s - 1)
-            else:
-                rec_share[r] = 1.0 / s
-            start[key + 1] += 1
-            r += 1
+    for b in prange(nb):  # counts of each key, by its block
+        k_lo, k_hi = key_bounds[b], key_bounds[b + 1]
+        for r in range(n_rec):
+            key = rec_key[r]
+            if k_lo <= key < k_hi:
+                start[key + 1] += 1
     for q in range(n_keys):  # counts -> run offsets
         start[q + 1] += start[q]
     fill = start[:n_keys].copy()
     owner = np.empty(n_rec, np.int64)
     key_out = np.empty(n_rec, np.int64)
     share = np.empty(n_rec, np.float64)
-    r = 0
-    for i in range(n):  # stable placement (counting sort)
-        for _k in range(split_n[i]):
+    for b in prange(nb):  # stable placement (counting sort), each block its own keys
+        k_lo, k_hi = key_bounds[b], key_bounds[b + 1]
+        for r in range(n_rec):
             if r + 16 < n_rec:  # ask for the places the record 16 on will be written to (a hint only)
-                at_next = fill[rec_key[r + 16]]
-                prefetch(owner, at_next)
-                prefetch(key_out, at_next)
-                prefetch(share, at_next)
+                key_next = rec_key[r + 16]
+                if k_lo <= key_next < k_hi:
+                    at_next = fill[key_next]
+                    prefetch(owner, at_next)
+                    prefetch(key_out, at_next)
+                    prefetch(share, at_next)
             key = rec_key[r]
-            at = fill[key]
-            fill[key] += 1
-            owner[at], key_out[at], share[at] = i, key, rec_share[r]
-            r += 1
+            if k_lo <= key < k_hi:
+                at = fill[key]
+                fill[key] += 1
+                owner[at], key_out[at], share[at] = rec_owner[r], key, rec_share[r]
     same_lo = np.empty(n_rec, np.int64)
     same_n = np.empty(n_rec, np.int64)
     all_lo = np.empty(n_rec, np.int64)
     all_n = np.empty(n_rec, np.int64)
-    for at in range(n_rec):
-        key = key_out[at]
-        first = key - key % n_roles
-        same_lo[at], same_n[at] = start[key], start[key + 1] - start[key]
-        all_lo[at], all_n[at] = start[first], start[first + n_roles] - start[first]
+    for b in prange(nb):
+        for at in range((b * n_rec) // nb, ((b + 1) * n_rec) // nb):
+            key = key_out[at]
+            first = key - key % n_roles
+            same_lo[at], same_n[at] = start[key], start[key + 1] - start[key]
+            all_lo[at], all_n[at] = start[first], start[first + n_roles] - start[first]
     return owner, key_out, share, start, same_lo, same_n, all_lo, all_n
 
 
