@@ -25,8 +25,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import numba
 import numpy as np
@@ -46,6 +44,7 @@ ENV = "PCNSIM_THREADS"
 
 _count: int | None = None  # set by set_threads, or read from the environment at first use
 _lock = threading.Lock()
+_numba_threads = threading.local()  # the thread count last given to Numba, per calling thread
 
 
 def _most() -> int:
@@ -85,32 +84,54 @@ def set_threads(n: int | None) -> None:
 
 
 def _after_fork() -> None:  # a forked child runs on one thread (and never launches the parent's threads)
-    global _count, _lock
-    _count, _lock = 1, threading.Lock()
+    global _count, _lock, _numba_threads
+    _count, _lock, _numba_threads = 1, threading.Lock(), threading.local()
 
 
 os.register_at_fork(after_in_child=_after_fork)
 
 
-@contextmanager
-def blocks(n_items: int, most: int) -> Iterator[int]:
-    """How many blocks (at most ``most``: the networks, or the blocks a caller already has) a kernel of
-    ``n_items`` items should cut its work into; 1: run on this thread alone. The threads are the caller's
-    until the ``with`` block ends."""
-    n = threads()
-    if n < 2 or n_items < PARALLEL_MIN or most < 2 or not _lock.acquire(blocking=False):
-        yield 1
-        return
-    try:
-        numba.set_num_threads(min(n, _most()))
-        yield min(n * BLOCKS_PER_THREAD, most)
-    finally:
-        _lock.release()
+class _Blocks:
+    """The context :func:`blocks` returns: the number of blocks, and the threads' lock if held."""
+
+    __slots__ = ("_held", "n")
+
+    def __init__(self, n: int, held: bool) -> None:
+        self.n, self._held = n, held
+
+    def __enter__(self) -> int:
+        return self.n
+
+    def __exit__(self, *exc: object) -> None:
+        if self._held:
+            self._held = False
+            _lock.release()
+
+
+_ONE = _Blocks(1, False)  # the answer for small work (most calls): entered and left at no cost
+
+
+def blocks(n_items: int, most: int) -> _Blocks:
+    """``with blocks(n_items, most) as nb``: how many blocks (at most ``most``: the networks, or the blocks a
+    caller already has) a kernel of ``n_items`` items should cut its work into; 1: run on this thread alone.
+    The threads are the caller's until the ``with`` block ends."""
+    if n_items < PARALLEL_MIN or most < 2:
+        return _ONE
+    n = _count if _count is not None else threads()
+    if n < 2 or not _lock.acquire(blocking=False):
+        return _ONE
+    want = min(n, _most())
+    if getattr(_numba_threads, "n", None) != want:  # (Numba's setting is per thread, and slow to set)
+        numba.set_num_threads(want)
+        _numba_threads.n = want
+    return _Blocks(min(n * BLOCKS_PER_THREAD, most), True)
 
 
 def even_bounds(n: int, n_blocks: int) -> np.ndarray:
     """Bounds of ``n_blocks`` blocks of ``0..n - 1`` of nearly equal size (length ``n_blocks + 1``, int64),
     for kernels whose items are independent of each other."""
+    if n_blocks == 1:
+        return np.array((0, n), dtype=np.int64)
     return (np.arange(n_blocks + 1, dtype=np.int64) * n) // n_blocks
 
 
