@@ -106,7 +106,9 @@ class SharedVaccination(_Mixing):
     def on_rota(self, model: PCNModel) -> np.ndarray:
         """Bool per staff row: at the hub this week (a deterministic rota, see ``participation``)."""
         i = model.staff.ordinal[: model.staff.n].astype(np.float64)  # the network's own numbering
-        return np.mod(i * GOLDEN + self.participation * model.week, 1.0) < self.participation
+        x = i * GOLDEN + self.participation * model.week
+        # frac(x) = x - floor(x) for x >= 0, exactly as np.mod(x, 1.0) (both exact), at a fraction of its time
+        return x - np.floor(x) < self.participation
 
     def apply(self, model: PCNModel, levers: Levers) -> None:
         factor = model.netp.vaccination_recruit_factor if self.recruit_factor is None else self.recruit_factor
