@@ -18,6 +18,10 @@ Threads are used only where they pay:
 * one model at a time launches threads (a lock): a kernel called while another thread of the process holds
   them runs on its own thread instead, with the same results. So Numba's threading layers that are not
   safe across Python threads (``workqueue``) or across ``fork`` (GNU OpenMP) are never used in those ways.
+
+Threads only help on cores that are free: on a machine whose cores are busy with other work (a sweep, a
+test suite) a national run on every core was a third slower than on one. Set ``PCNSIM_THREADS=1`` there.
+``benchmarks/bench_threads.py`` prints what the threads save, kernel by kernel size and model by model.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from pcnsim.errors import PCNSimInputError
 __all__ = ["PARALLEL_MIN", "set_threads", "threads"]
 
 #: Fewest items (people, site records or encounters) for which a kernel runs its blocks on threads.
-#: Below it the launch (a few microseconds) costs more than it saves (measured: benchmarks/bench_threads.py).
+#: Below it the launch costs about what it saves (measured: benchmarks/bench_threads.py).
 PARALLEL_MIN = 20_000
 
 #: Blocks per thread: more blocks than threads evens out networks of different sizes.
@@ -88,7 +92,8 @@ def _after_fork() -> None:  # a forked child runs on one thread (and never launc
     _count, _lock, _numba_threads = 1, threading.Lock(), threading.local()
 
 
-os.register_at_fork(after_in_child=_after_fork)
+if hasattr(os, "register_at_fork"):  # (POSIX; elsewhere there is no fork)
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 class _Blocks:
