@@ -157,9 +157,9 @@ def site_encounters(stream: Stream, sites: Sites, net: np.ndarray, onsite: np.nd
     count = poisson(stream, rec_net, mean)
     with threads.blocks(len(count), len(stream.seed)) as nb:
         bounds = threads.network_bounds(rec_net, nb)
-        src, dst, same, out = _site_encounters(nb, bounds, count, rec_net, stream.seed, stream.counter, sites.staff,
-                                               sites.key, here, per_network(homophily), sites.same_lo, sites.same_n,
-                                               sites.all_lo, sites.all_n)
+        src, dst, same, out = kept_pairs(nb, *_site_encounters(
+            nb, bounds, count, rec_net, stream.seed, stream.counter, sites.staff, sites.key, here,
+            per_network(homophily), sites.same_lo, sites.same_n, sites.all_lo, sites.all_n))
     return (src, dst) + ((same,) if with_same else ()) + ((out,) if with_bounds else ())
 
 
@@ -184,7 +184,7 @@ def _record_means(owner, share, onsite, net, week_days, bounds):  # noqa: ANN001
 def _site_encounters(bounds, count, rec_net, seed, counter, staff, key, here, homophily_of, same_lo, same_n, all_lo,  # noqa: ANN001, ANN202
                      all_n):
     # Blocks of records (bounds: no network spans two) drawn on threads, each into its own part of the
-    # output (its records' counts, summed first), then the kept pairs moved together.
+    # output (its records' counts, summed first); kept_pairs then puts the kept pairs together.
     nb = len(bounds) - 1
     size = np.zeros(nb + 1, np.int64)
     for b in prange(nb):
@@ -192,10 +192,7 @@ def _site_encounters(bounds, count, rec_net, seed, counter, staff, key, here, ho
         for r in range(bounds[b], bounds[b + 1]):
             t += count[r]
         size[b + 1] = t
-    at = np.cumsum(size)
-    src = np.empty(at[nb], np.int64)
-    dst = np.empty(at[nb], np.int64)
-    pair_same = np.empty(at[nb], np.bool_)
+    at, src, dst, pair_same = pair_buffers(size)
     # the rescaling factors of each network's homophily, once per network (not per record)
     inv_same_of = np.empty(len(homophily_of))
     inv_all_of = np.empty(len(homophily_of))
@@ -206,13 +203,7 @@ def _site_encounters(bounds, count, rec_net, seed, counter, staff, key, here, ho
     for b in prange(nb):
         kept[b] = _site_block(bounds[b], bounds[b + 1], at[b], src, dst, pair_same, count, rec_net, seed, counter,
                               staff, key, here, homophily_of, inv_same_of, inv_all_of, same_lo, same_n, all_lo, all_n)
-    out = kept_bounds(kept)
-    if nb == 1:
-        return src[:out[1]], dst[:out[1]], pair_same[:out[1]], out
-    s2, d2, p2 = np.empty(out[nb], np.int64), np.empty(out[nb], np.int64), np.empty(out[nb], np.bool_)
-    for b in prange(nb):  # the kept pairs of the blocks, one block after another
-        move_block(src, dst, pair_same, s2, d2, p2, at[b], out[b], kept[b])
-    return s2, d2, p2, out
+    return src, dst, pair_same, at, kept
 
 
 @njit
@@ -254,19 +245,34 @@ def _site_block(r_lo, r_hi, m, src, dst, pair_same, count, rec_net, seed, counte
 
 
 @njit
-def kept_bounds(kept):  # noqa: ANN001, ANN201
-    """Compiled: where each block's kept pairs go when the blocks are put one after another."""
-    out = np.zeros(len(kept) + 1, np.int64)
-    for b in range(len(kept)):
+def pair_buffers(size):  # noqa: ANN001, ANN201
+    """Compiled: where each block's pairs start (from the blocks' sizes, ``size[b + 1]`` for block ``b``),
+    and the arrays of pairs (person, partner, same profession) they are drawn into."""
+    at = np.cumsum(size)
+    n = at[len(at) - 1]
+    return at, np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.bool_)
+
+
+def kept_pairs(n_blocks: int, src: np.ndarray, dst: np.ndarray, same: np.ndarray, at: np.ndarray,
+               kept: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The pairs each block kept (block ``b``'s ``kept[b]`` from place ``at[b]`` on), one block after another,
+    and the blocks' bounds in the result (on threads when there are several blocks)."""
+    return _kept_pairs(n_blocks, src, dst, same, at, kept)
+
+
+@blocked
+def _kept_pairs(src, dst, same, at, kept):  # noqa: ANN001, ANN202
+    nb = len(kept)
+    out = np.zeros(nb + 1, np.int64)
+    for b in range(nb):
         out[b + 1] = out[b] + kept[b]
-    return out
-
-
-@njit
-def move_block(src, dst, same, s2, d2, p2, frm, to, n):  # noqa: ANN001, ANN201
-    """Compiled: copy ``n`` pairs from place ``frm`` of (``src``, ``dst``, ``same``) to place ``to`` of the others."""
-    for e in range(n):
-        s2[to + e], d2[to + e], p2[to + e] = src[frm + e], dst[frm + e], same[frm + e]
+    if nb == 1:
+        return src[:out[1]], dst[:out[1]], same[:out[1]], out
+    s2, d2, p2 = np.empty(out[nb], np.int64), np.empty(out[nb], np.int64), np.empty(out[nb], np.bool_)
+    for b in prange(nb):
+        for e in range(kept[b]):
+            s2[out[b] + e], d2[out[b] + e], p2[out[b] + e] = src[at[b] + e], dst[at[b] + e], same[at[b] + e]
+    return s2, d2, p2, out
 
 
 def group_encounters(stream: Stream, groups: Groups, ids: np.ndarray, net: np.ndarray, role: np.ndarray,
@@ -296,10 +302,10 @@ def group_encounters(stream: Stream, groups: Groups, ids: np.ndarray, net: np.nd
             bounds = threads.start_bounds(net_start, nb)
         else:  # one block, in the order of ids
             by_net, bounds = np.arange(len(net), dtype=np.int64), np.array([0, len(net)], np.int64)
-        src, dst, same, out = _group_encounters(nb, bounds, by_net, count, stream.seed, stream.counter,
-                                                np.asarray(ids, dtype=np.int64), net, np.asarray(role, dtype=np.int64),
-                                                per_network(homophily), groups.ids, groups.start, int(groups.n_roles),
-                                                part, taking_part is not None)
+        src, dst, same, out = kept_pairs(nb, *_group_encounters(
+            nb, bounds, by_net, count, stream.seed, stream.counter, np.asarray(ids, dtype=np.int64), net,
+            np.asarray(role, dtype=np.int64), per_network(homophily), groups.ids, groups.start, int(groups.n_roles),
+            part, taking_part is not None))
     return (src, dst) + ((same,) if with_same else ()) + ((out,) if with_bounds else ())
 
 
@@ -307,7 +313,7 @@ def group_encounters(stream: Stream, groups: Groups, ids: np.ndarray, net: np.nd
 def _group_encounters(bounds, order, count, seed, counter, ids, net, role, homophily_of, gids, start, n_roles,  # noqa: ANN001, ANN202
                       part, use_part):
     # Blocks of people in network order (bounds: no network spans two) drawn on threads, each into its own
-    # part of the output, then the kept pairs moved together (as _site_encounters).
+    # part of the output (as _site_encounters).
     nb = len(bounds) - 1
     size = np.zeros(nb + 1, np.int64)
     for b in prange(nb):
@@ -315,21 +321,12 @@ def _group_encounters(bounds, order, count, seed, counter, ids, net, role, homop
         for q in range(bounds[b], bounds[b + 1]):
             t += count[order[q]]
         size[b + 1] = t
-    at = np.cumsum(size)
-    src = np.empty(at[nb], np.int64)
-    dst = np.empty(at[nb], np.int64)
-    pair_same = np.empty(at[nb], np.bool_)
+    at, src, dst, pair_same = pair_buffers(size)
     kept = np.zeros(nb, np.int64)
     for b in prange(nb):
         kept[b] = _group_block(bounds[b], bounds[b + 1], at[b], src, dst, pair_same, order, count, seed, counter,
                                ids, net, role, homophily_of, gids, start, n_roles, part, use_part)
-    out = kept_bounds(kept)
-    if nb == 1:
-        return src[:out[1]], dst[:out[1]], pair_same[:out[1]], out
-    s2, d2, p2 = np.empty(out[nb], np.int64), np.empty(out[nb], np.int64), np.empty(out[nb], np.bool_)
-    for b in prange(nb):  # the kept pairs of the blocks, one block after another
-        move_block(src, dst, pair_same, s2, d2, p2, at[b], out[b], kept[b])
-    return s2, d2, p2, out
+    return src, dst, pair_same, at, kept
 
 
 @njit

@@ -82,19 +82,9 @@ def build_sites(ids: np.ndarray, role: np.ndarray, net: np.ndarray, net_first: n
             nb, np.asarray(role, dtype=np.int64), np.asarray(net, dtype=np.int64), net_first, n_prac,
             np.asarray(split_first, dtype=np.int64), np.asarray(split_n, dtype=np.int64),
             np.asarray(has_base, dtype=np.bool_), np.ascontiguousarray(np.atleast_1d(np.asarray(base_share, np.float64))),
-            int(n_roles), n_keys, _key_bounds(net_first, n_roles, n_keys, nb))
+            int(n_roles), n_keys, threads.start_bounds(np.append(net_first * n_roles, n_keys), nb))
     return Sites(staff=np.asarray(ids, dtype=np.int64)[owner], key=key, share=share, n_roles=n_roles, owner=owner,
                  start=start, same_lo=same_lo, same_n=same_n, all_lo=all_lo, all_n=all_n)
-
-
-def _key_bounds(net_first: np.ndarray, n_roles: int, n_keys: int, n_blocks: int) -> np.ndarray:
-    """Bounds of ``n_blocks`` ranges of the keys (practice x role) of nearly equal size, each cut where a
-    network's practices start."""
-    if n_blocks < 2:
-        return np.array([0, n_keys], dtype=np.int64)
-    prac = (np.arange(1, n_blocks, dtype=np.int64) * (n_keys // n_roles)) // n_blocks
-    first = net_first[np.searchsorted(net_first, prac, side="right") - 1]
-    return np.concatenate([[0], first * n_roles, [n_keys]]).astype(np.int64)
 
 
 @blocked

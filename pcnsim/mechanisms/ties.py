@@ -143,14 +143,13 @@ def _reinforce(tie_j, tie_w, src, dst, gains, network, same, k_same, e_lo, e_hi)
     k = tie_j.shape[1]
     per_net = len(gains) > 1
     gain = gains[0]
-    n_enc = e_hi
     if k == K_TIES and k_same == K_SAME and k == 2 * K_SAME:
         for e in range(e_lo, e_hi):
             # The encounters are all known beforehand, so the loop asks for the four slot rows of the
             # encounter PREFETCH_AHEAD on (both people's partners and strengths): staff rows of a practice
             # or network are scattered over the tables, and without the hint most encounters wait for
             # memory one after another (a hint only, so the same ties).
-            if e + PREFETCH_AHEAD < n_enc:
+            if e + PREFETCH_AHEAD < e_hi:
                 a_next, b_next = src[e + PREFETCH_AHEAD], dst[e + PREFETCH_AHEAD]
                 prefetch(tie_j, a_next)
                 prefetch(tie_w, a_next)
