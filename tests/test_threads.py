@@ -160,3 +160,14 @@ def test_a_second_thread_runs_alone_while_threads_are_held(monkeypatch):
     assert got == [1]
     with threads.blocks(10, 100) as small:  # below the threshold: one thread
         assert small == 1
+
+
+def test_cli_refuses_a_bad_environment_variable_and_writes_nothing(monkeypatch, tmp_path, capsys):
+    from pcnsim.cli import main
+
+    monkeypatch.setattr(threads, "_count", None)
+    monkeypatch.setenv("PCNSIM_THREADS", "0")
+    out = tmp_path / "run"
+    assert main(["run", "--weeks", "2", "--quiet", "--out", str(out)]) == 2
+    assert "PCNSIM_THREADS" in capsys.readouterr().err
+    assert not out.exists()

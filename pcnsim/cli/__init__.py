@@ -14,6 +14,7 @@ import pkgutil
 import sys
 import warnings
 
+from pcnsim import threads
 from pcnsim.errors import PCNSimInputError
 
 MAX_MESSAGE = 600  # characters of an argparse error message (it may quote a huge bad value)
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # a bad flag: argparse prints why and exits with status 2
     try:
+        threads.threads()  # a bad PCNSIM_THREADS is bad input too: refused before anything runs or is written
         return int(args.func(args) or 0)
     except PCNSimInputError as e:
         print(f"pcnsim {args.command}: error: {e}", file=sys.stderr)
