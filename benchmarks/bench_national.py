@@ -98,9 +98,8 @@ def sections(weeks: int, start: int, seed: int = 1) -> str:
             (encounters, "group_encounters", "remote encounters"), (ties, "reinforce", "tie updates"),
             (ties, "decay_and_strength", "decay and tie sums")],
         "wellbeing": [(wellbeing, "team_sums", "team sums"), (wellbeing, "update", "wellbeing pass")],
-        "leaving": [(leaving, "cut_and_contagion", "ties cut from leavers, contagion"),
-                    (model, "_remove_agents", "removing Mesa agents")],
-        "recruitment": [(recruitment, "in_post", "FTE in post"), (model, "_add_agents", "creating Mesa agents")],
+        "leaving": [(leaving, "cut_and_contagion", "ties cut from leavers, contagion")],
+        "recruitment": [(recruitment, "in_post", "FTE in post")],
         "money and output": [(weekly, "week_sums", "week sums")],
     }
     originals = [(obj, name, getattr(obj, name)) for ks in kernels.values() for obj, name, _ in ks]

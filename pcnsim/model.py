@@ -23,7 +23,7 @@ import mesa
 import numpy as np
 
 from pcnsim import __version__
-from pcnsim.agents import StaffMember
+from pcnsim.agents import StaffAgents, StaffMember
 from pcnsim.commission import VacancyLog
 from pcnsim.levers import Levers
 from pcnsim.mechanisms import leaving as lv
@@ -78,7 +78,7 @@ def _stream_keys(gen: np.random.Generator, rng: Any, keys: Any, n_networks: int)
     return network_keys(int(rng) if is_int else int(gen.integers(2**63)), n_networks)
 
 
-class PCNModel(WeeklyStep, MoneyAndPay, mesa.Model):
+class PCNModel(WeeklyStep, MoneyAndPay, StaffAgents, mesa.Model):
     """Staff retention in one or many Primary Care Networks, one week a step.
 
     Parameters
@@ -216,7 +216,8 @@ class PCNModel(WeeklyStep, MoneyAndPay, mesa.Model):
 
         # staff
         self.staff = StaffArrays(capacity=int(len(pop.core_role) * 1.6) + 64)
-        self._agent_of: list[StaffMember | None] = []
+        self._agent_of: list[StaffMember | None] = []  # Mesa's agents, made when looked at (StaffAgents)
+        self._agent_here = np.zeros(0, bool)
         n_core = len(pop.core_role)
         prac = pop.core_practice
         net = pop.prac_network[prac]
@@ -228,7 +229,6 @@ class PCNModel(WeeklyStep, MoneyAndPay, mesa.Model):
             hire_week=hire_week, belonging=0.5,
             propensity=propensity, affiliation=affiliation,
         )
-        self._add_agents(ids)
         self._first_hire_week = int(self.staff.hire_week[ids].min(initial=0))  # (later hires: week >= 0)
         # core establishment per practice x {GP, nurse}, fixed at the start
         self.core_est = np.zeros((self.n_practices, 2))
@@ -267,24 +267,6 @@ class PCNModel(WeeklyStep, MoneyAndPay, mesa.Model):
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ helpers
-    def _add_agents(self, ids: np.ndarray) -> None:
-        need = int(ids.max()) + 1 if len(ids) else 0
-        if len(self._agent_of) < need:
-            self._agent_of.extend([None] * (need - len(self._agent_of)))
-        for i in ids.tolist():
-            self._agent_of[i] = StaffMember(self, i)
-
-    def _remove_agents(self, ids: np.ndarray) -> None:
-        for i in ids.tolist():
-            a = self._agent_of[i]
-            if a is not None:
-                a.remove()
-                self._agent_of[i] = None
-
-    def agent(self, idx: int) -> StaffMember | None:
-        """The agent of staff id ``idx`` (None once they have left)."""
-        return self._agent_of[idx] if 0 <= idx < len(self._agent_of) else None
-
     def _history(self) -> list[Any]:
         """What networks did that is part of the record, not an intervention to compare: the COVID-19
         vaccination programme (``vaccination_programme``), as joint clinics between ``vaccination_start``

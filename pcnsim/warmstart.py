@@ -209,7 +209,6 @@ def populate(model: PCNModel, fte: np.ndarray) -> np.ndarray:
     since = np.maximum(R.eligible_from[role], p.arrs_start.toordinal())
     tenure = tenure_weeks(start.uniforms(net), p.warm_leaver_rate, (p.start_date.toordinal() - since) // 7)
     ids = model.add_arrs_staff(net, role, f, stream=start, hire_week=-tenure, belonging=0.5, discrepancy_factor=1.0)
-    model._add_agents(ids)
     return ids
 
 

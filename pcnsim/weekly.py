@@ -166,13 +166,12 @@ class WeeklyStep:
         lv.cut_and_contagion(s.tie_j, s.tie_w, ids, net, left, resigned, touched, s.contagion, keep)
         s.tie_j[leavers] = -1
         s.tie_w[leavers] = 0.0
-        self._remove_agents(leavers)
         return leavers
 
     def add_arrs_staff(self, net: np.ndarray, role: np.ndarray, fte: np.ndarray, *, stream: Any,
                        hire_week: int | np.ndarray, belonging: float | np.ndarray,
                        discrepancy_factor: float | np.ndarray) -> np.ndarray:
-        """Add ARRS staff (rows of the staff arrays; their agents are added by the caller) in networks ``net``
+        """Add ARRS staff (rows of the staff arrays; Mesa's agents follow when looked at: :class:`pcnsim.agents.StaffAgents`) in networks ``net``
         and roles ``role``: sessions split across ``practices_per_staff`` practices from a first one drawn
         from ``stream``, personal traits from each network's ``person`` stream, and job discrepancy
         ``discrepancy_factor`` x the role's baseline x (1 - the network's role clarity); ``belonging`` and
@@ -239,9 +238,7 @@ class WeeklyStep:
             has_base=True, practice=cprac, hire_week=self.week, belonging=q.new_starter_belonging[cnet],
             propensity=cprop, affiliation=caff,
         )
-        joiners = np.concatenate([arrs_ids, core_ids])
-        self._add_agents(joiners)
-        return joiners
+        return np.concatenate([arrs_ids, core_ids])
 
     # -- mechanism 9: money and output ------------------------------------------------------
     def _money_and_output(self, lev: Levers, joiners: np.ndarray, leavers: np.ndarray, ctx: dict[str, Any]) -> None:

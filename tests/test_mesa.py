@@ -30,6 +30,24 @@ def test_agents_are_staff_in_post_including_core_staff():
     assert ids == sorted(m.staff.active_ids().tolist())
 
 
+def test_agents_are_made_when_looked_at_and_follow_staff_in_post():
+    # A run nobody inspects makes no Mesa agents; looking makes one per person in post, in staff (hire)
+    # order, with each agent object kept while its person stays, and a leaver's agent removed.
+    m = PCNModel(rng=3).run(40)
+    assert len(m._all_agents) == 0  # Mesa's own store: nothing made yet
+    before = {a.idx: a for a in m.agents}
+    assert list(before) == m.staff.active_ids().tolist()
+    m.run(40)
+    after = {a.idx: a for a in m.agents}
+    assert list(after) == m.staff.active_ids().tolist()
+    stayed, left = before.keys() & after.keys(), before.keys() - after.keys()
+    assert stayed and left and after.keys() - before.keys()  # some stayed, some left, some joined
+    assert all(after[i] is before[i] for i in stayed)
+    assert all(m.agent(i) is None for i in left) and all(before[i].model is m for i in left)
+    assert len(m._all_agents) == m.headcount and m.agent_types == [StaffMember]
+    assert len(m.agents_by_type[StaffMember]) == m.headcount
+
+
 def test_agent_attributes_are_live_views_of_the_arrays():
     m = PCNModel(rng=3)
     a = m.agents.to_list()[0]
