@@ -172,3 +172,38 @@ def test_in_post_and_week_sums_are_the_bincounts_over_the_active_staff():
     np.testing.assert_array_equal(sums.team_fte, bc(unit, weights=fte, minlength=m.n_networks * N_ROLES))
     with pytest.raises(ValueError, match="productivity"):
         week_sums(s, m.week, prod[:10], m.n_networks)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_hires_are_the_array_formulation(seed):
+    """Recruitment's compiled pass against its definition in array operations: one uniform per open post
+    (posts in unit order, each from its unit's network's stream), posts filled below the unit's chance, the
+    k-th hire of a unit clip(vacancy - k x post, 0, post) FTE, kept if at least the smallest post."""
+    from pcnsim.mechanisms import recruitment as rec
+    from pcnsim.streams import Streams
+
+    g = np.random.default_rng(seed)
+    n_units, n_net = 300, 7
+    unit_net = np.sort(g.integers(0, n_net, n_units))
+    vac = np.where(g.random(n_units) < 0.3, 0.0, g.uniform(-0.5, 4.0, n_units))
+    post = g.choice([0.6, 0.85, 1.0], n_units)
+    floor = g.choice([0.05, 0.3], n_units)
+    posts = rec.open_posts(vac, post, floor)
+    q = g.uniform(0.0, 1.0, n_units)
+    assert posts.sum() > 200 and (posts == 0).any()
+    a, b = Streams.from_seed(seed, n_net)["recruit"], Streams.from_seed(seed, n_net)["recruit"]
+    unit, fte = rec.hires(a, unit_net, posts, q, vac, post, floor)
+    # the definition, in array operations
+    post_unit = np.repeat(np.arange(n_units), posts)
+    filled = post_unit[b.uniforms(unit_net[post_unit]) < q[post_unit]]
+    n = np.bincount(filled, minlength=n_units)
+    want_unit = np.repeat(np.arange(n_units), n)
+    k = np.arange(len(want_unit)) - np.repeat(np.cumsum(n) - n, n)
+    want_fte = np.clip(vac[want_unit] - k * post[want_unit], 0.0, post[want_unit])
+    keep = want_fte >= floor[want_unit] - 1e-9
+    np.testing.assert_array_equal(unit, want_unit[keep])
+    np.testing.assert_array_equal(fte, want_fte[keep].astype(np.float32))
+    np.testing.assert_array_equal(a.counter, b.counter)  # the same uniforms drawn, network by network
+    assert len(unit) > 20 and (fte < post[unit] - 1e-6).any()  # part-time remainders exercised
+    one = rec.hires(Streams.from_seed(seed, n_net)["recruit"], unit_net, posts, q, vac, post, 0.3)  # one floor for all
+    assert (one[1] >= 0.3 - 1e-6).all()

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from pcnsim._jit import njit
-from pcnsim.streams import Stream
+from pcnsim.streams import Stream, uniform
 
 
 def open_posts(vacancy_fte: np.ndarray, post_fte: np.ndarray, min_post: float | np.ndarray) -> np.ndarray:
@@ -60,18 +60,47 @@ def hires(stream: Stream, unit_net: np.ndarray, posts: np.ndarray, q: np.ndarray
     Each open post is filled with chance ``q`` of its unit, by one uniform of the unit's network
     (``unit_net``) ``stream``, posts in unit order (so a unit's hires are Binomial(posts, q)); the first
     posts of a unit to be filled are the whole ones, the last the remainder of its vacancy. ``min_post``
-    (the smallest post, FTE) is one value or one per unit."""
-    post_unit = np.repeat(np.arange(len(posts)), posts)
-    filled = post_unit[stream.uniforms(np.asarray(unit_net, dtype=np.int64)[post_unit]) < q[post_unit]]
-    n = np.bincount(filled, minlength=len(posts))
-    unit = np.repeat(np.arange(len(posts)), n)
-    if len(unit) == 0:
-        return unit, np.empty(0, dtype=np.float32)
-    k = np.arange(len(unit)) - np.repeat(np.cumsum(n) - n, n)  # 0.. within unit
-    fte = np.clip(vacancy_fte[unit] - k * post_fte[unit], 0.0, post_fte[unit])
+    (the smallest post, FTE) is one value or one per unit. One compiled pass over the units, drawing as it
+    goes (the uniforms ``stream.uniforms`` gives for one element per open post)."""
     floor = np.asarray(min_post, np.float64)
-    keep = fte >= (floor[unit] if floor.ndim else floor) - 1e-9
-    return unit[keep], fte[keep].astype(np.float32)
+    return _hires(np.asarray(unit_net, np.int64), np.asarray(posts, np.int64), np.asarray(q, np.float64),
+                  np.asarray(vacancy_fte, np.float64), np.asarray(post_fte, np.float64),
+                  np.ascontiguousarray(np.broadcast_to(floor, np.shape(posts)) if floor.ndim else floor[None]),
+                  stream.seed, stream.counter)
+
+
+@njit
+def _hires(unit_net, posts, q, vacancy, post, floor, seed, counter):  # noqa: ANN001, ANN202
+    # Per unit: one uniform per open post (its network's counter advancing), the posts filled where the
+    # uniform is below q; then the k-th hire (k from 0) gets clip(vacancy - k x post, 0, post) FTE, kept
+    # if at least the unit's smallest post (less 1e-9). The FTE is rounded to single precision at the end.
+    n_units = len(posts)
+    per_unit = len(floor) > 1
+    total = 0
+    for i in range(n_units):
+        total += posts[i]
+    unit = np.empty(total, np.int64)
+    fte = np.empty(total, np.float32)
+    m = 0
+    for i in range(n_units):
+        n_open = posts[i]
+        if n_open <= 0:
+            continue
+        g = unit_net[i]
+        c = counter[g]
+        filled = 0
+        for _ in range(n_open):
+            filled += uniform(seed[g], c) < q[i]
+            c += np.uint64(1)
+        counter[g] = c
+        lo = floor[i if per_unit else 0] - 1e-9
+        for k in range(filled):
+            f = min(max(vacancy[i] - k * post[i], 0.0), post[i])
+            if f >= lo:
+                unit[m] = i
+                fte[m] = np.float32(f)
+                m += 1
+    return unit[:m], fte[:m]
 
 
 def productivity(tenure_weeks: np.ndarray, learning_weeks: float) -> np.ndarray:
