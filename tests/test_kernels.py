@@ -218,6 +218,49 @@ def test_site_records_match_the_reference_construction():
         assert (run == key[r] // n_roles).all() and sites.all_n[r] == (key // n_roles == key[r] // n_roles).sum()
 
 
+@pytest.mark.parametrize("homophily", [0.6, np.array([0.0, 0.3, 0.9, 1.0, 0.5, 0.7])])
+def test_site_encounters_are_the_counts_then_one_uniform_per_encounter(homophily):
+    """The on-site kernel draws, network by network, what its definition says, written here in array
+    operations: the Poisson counts of the records as :func:`poisson` draws them (one uniform per record with
+    a positive mean, then the parts of means of 30 or more), then one uniform per encounter, record by
+    record, choosing the partner's run and record and whether they are there. Some means are 30 or more and
+    some 0, so every branch of the counts is taken; the counters end where the definition leaves them."""
+    from pcnsim.mechanisms.encounters import poisson
+    from pcnsim.streams import Streams
+
+    g = np.random.default_rng(4)
+    pop = _population(g)
+    n_net = len(pop["net_first"])
+    sites = pres.build_sites(**pop)
+    n = len(pop["role"])
+    onsite = np.where(g.random(n) < 0.1, 0.0, g.uniform(0.2, 1.0, n))
+    week_days = np.where(g.random(n) < 0.05, g.uniform(60.0, 120.0, n), g.uniform(1.0, 12.0, n))
+    net = pop["net"]
+    a, b = Streams.from_seed(7, n_net)["onsite"], Streams.from_seed(7, n_net)["onsite"]
+    src, dst, same = ties_.site_encounters(a, sites, net, onsite, week_days, homophily, with_same=True)
+    # the definition
+    here = onsite[sites.owner] * sites.share
+    mean = week_days[sites.owner] * here
+    rec_net = net[sites.owner]
+    assert (mean >= 30).sum() > 3 and (mean == 0).sum() > 3 and (np.diff(rec_net) >= 0).all()
+    count = poisson(b, rec_net, mean)
+    h = np.broadcast_to(np.atleast_1d(homophily), (n_net,))[rec_net]
+    rec = np.repeat(np.arange(len(mean)), count)
+    x = b.uniforms(rec_net[rec])
+    own = x < h[rec]
+    runs = np.where(own, sites.same_n[rec], sites.all_n[rec])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        yn = np.where(own, x / h[rec], (x - h[rec]) / (1.0 - h[rec])) * runs
+    at = np.minimum(yn.astype(np.int64), runs - 1)
+    j = np.where(own, sites.same_lo[rec], sites.all_lo[rec]) + at
+    keep = (j != rec) & (yn - at < here[j])
+    np.testing.assert_array_equal(src, sites.staff[rec][keep])
+    np.testing.assert_array_equal(dst, sites.staff[j][keep])
+    np.testing.assert_array_equal(same, (sites.key[j] == sites.key[rec])[keep])
+    np.testing.assert_array_equal(a.counter, b.counter)
+    assert len(src) > 300 and same.any() and not same.all()
+
+
 def test_network_groups_sort_stably_by_network_and_role():
     rng = np.random.default_rng(1)
     net, role = rng.integers(0, 5, 300), rng.integers(0, 3, 300)
