@@ -46,8 +46,8 @@ class _Mixing(Intervention):
         return mask
 
     def _time_cost(self, model: PCNModel, levers: Levers, mask: np.ndarray, hours: float) -> None:
-        cost, sessions = staff_time(model, mask, hours, levers)
-        if self.cost_per_hour is not None:
+        cost, sessions = staff_time(model, mask, hours, levers, priced=self.cost_per_hour is None)
+        if self.cost_per_hour is not None:  # (a rate per participant-hour instead of each one's employment cost)
             cost = self.cost_per_hour * hours * by_network(model, mask)
         levers.charge(cost, sessions)
 

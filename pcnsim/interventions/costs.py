@@ -71,12 +71,13 @@ def by_network(model: PCNModel, mask: np.ndarray, weights: np.ndarray | float | 
     return np.bincount(model.staff.network[rows], weights=w, minlength=model.n_networks).astype(np.float64)
 
 
-def staff_time(model: PCNModel, mask: np.ndarray, hours: float | np.ndarray, levers: Levers | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+def staff_time(model: PCNModel, mask: np.ndarray, hours: float | np.ndarray, levers: Levers | None = None,
+               priced: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Cost (GBP, per network) of ``hours`` of the time of every staff row flagged in ``mask`` this week, and
     the GP sessions that this takes (per network) (which the model turns into lost appointments, E17). With ``levers``, the hours
     are also recorded as time away from patients (``hours_away``: the model takes the appointments of the
-    other staff's hours off its count)."""
+    other staff's hours off its count). ``priced=False``: the caller prices the time itself (the cost
+    returned is zero, and the hourly costs are not looked up)."""
     rows = np.flatnonzero(mask)
     n = model.n_networks
     if len(rows) == 0:
@@ -86,7 +87,7 @@ def staff_time(model: PCNModel, mask: np.ndarray, hours: float | np.ndarray, lev
         away = levers.staff("hours_away")
         away[rows] += h.astype(away.dtype)
     net = model.staff.network[rows]
-    cost = np.bincount(net, weights=hourly_cost(model, rows) * h, minlength=n)
+    cost = np.bincount(net, weights=hourly_cost(model, rows) * h, minlength=n) if priced else np.zeros(n)
     gp = model.staff.role[rows] == GP
     sessions = np.bincount(net[gp], weights=h[gp], minlength=n) / model.params.hours_per_session
     return cost, sessions
