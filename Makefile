@@ -5,9 +5,9 @@ run:            ## set up, then run the built-in default scenario into results/d
 	@scripts/bootstrap.sh
 	.venv/bin/pcnsim run --out results/default
 
-test:           ## set up with test dependencies, then run the whole test suite
+test:           ## set up with test dependencies, then run the whole test suite (a worker per core, a file per worker)
 	@scripts/bootstrap.sh test
-	.venv/bin/python -m pytest
+	.venv/bin/python -m pytest -n auto --dist loadfile
 
 bench:          ## speed and memory figures
 	@scripts/bootstrap.sh
