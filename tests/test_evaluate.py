@@ -172,3 +172,19 @@ def test_ema_workbench_lhs_and_prim_drive_pcnsim_without_glue(capsys):
     assert np.isfinite(y).all() and 0 <= y.min() <= y.max() <= 1
     stats = box.peeling_trajectory.iloc[-1]
     assert 0 < stats["coverage"] <= 1 and 0 < stats["density"] <= 1
+
+
+def test_default_outcomes_are_outcomes_and_a_bad_name_is_refused_with_the_list():
+    # check_outcomes takes the default outcomes without a run; this keeps them among the run's outcomes
+    from pcnsim.errors import PCNSimInputError
+    from pcnsim.evaluate import DEFAULT_OUTCOMES, check_outcomes, outcome_names
+
+    assert set(DEFAULT_OUTCOMES) <= set(outcome_names())
+    assert check_outcomes(DEFAULT_OUTCOMES[:2]) == DEFAULT_OUTCOMES[:2]
+    extra = next(n for n in outcome_names() if n not in DEFAULT_OUTCOMES)
+    assert check_outcomes([extra]) == (extra,)
+    with pytest.raises(PCNSimInputError, match="allowed outcomes: .*arrs_retention_12m") as e:
+        check_outcomes(["arrs_retention_12m", "no_such_outcome"])
+    assert e.value.field == "outcomes"
+    with pytest.raises(PCNSimInputError, match="twice"):
+        check_outcomes(["arrs_fte_end", "arrs_fte_end"])

@@ -103,9 +103,10 @@ class SweepSpec:
             except PCNSimInputError as e:
                 raise PCNSimInputError(f"{w}: scenario: {e}", field="scenario") from None
         scenario = scenario.with_changes(weeks=f.weeks if f.weeks is not None else scenario.weeks)
+        params = _param_specs(f, scenario, w)  # (before the outcomes: checking an outcome's name may build a model)
         outcomes = check_outcomes(f.outcomes if f.outcomes is not None else DEFAULT_OUTCOMES, where=w)
         design = f.design
-        spec = cls(name=f.name, scenario=scenario, params=_param_specs(f, scenario, w), design=design.kind,
+        spec = cls(name=f.name, scenario=scenario, params=params, design=design.kind,
                    samples=getattr(design, "samples", None), levels=getattr(design, "levels", 3),
                    second_order=getattr(design, "second_order", False),
                    design_seed=design.seed if getattr(design, "seed", None) is not None
