@@ -87,24 +87,21 @@ class StaffAgents:
     per-agent registration); nothing in the step reads them."""
 
     staff: object  # StaffArrays, set by the model
-    _agent_of: list[StaffMember | None] = []  # the agent of each staff id, or None (the model sets its own)
-    _agent_here: np.ndarray = np.zeros(0, bool)  # whether staff id i has an agent
+    _agent_of: np.ndarray  # object array: the agent of each staff id, or None (the model starts it empty)
 
     def _sync_agents(self) -> None:
         """Bring Mesa's agents into line with the staff in post (see the class)."""
-        staff = self.staff
-        n = staff.n
+        n = self.staff.n
         if len(self._agent_of) < n:
-            self._agent_of.extend([None] * (n - len(self._agent_of)))
-            self._agent_here = np.concatenate([self._agent_here, np.zeros(n - len(self._agent_here), bool)])
-        active = staff.active[:n]
-        here = self._agent_here[:n]
+            self._agent_of = np.concatenate([self._agent_of, np.full(n - len(self._agent_of), None, object)])
+        agent_of = self._agent_of[:n]
+        here = np.not_equal(agent_of, None)
+        active = self.staff.active[:n]
         for i in np.flatnonzero(here & ~active).tolist():
-            self._agent_of[i].remove()
-            self._agent_of[i] = None
+            agent_of[i].remove()
+            agent_of[i] = None
         for i in np.flatnonzero(active & ~here).tolist():
-            self._agent_of[i] = StaffMember(self, i)
-        here[:] = active
+            agent_of[i] = StaffMember(self, i)
 
     @property
     def agents(self) -> AgentSet:

@@ -23,7 +23,7 @@ import mesa
 import numpy as np
 
 from pcnsim import __version__
-from pcnsim.agents import StaffAgents, StaffMember
+from pcnsim.agents import StaffAgents
 from pcnsim.commission import VacancyLog
 from pcnsim.levers import Levers
 from pcnsim.mechanisms import leaving as lv
@@ -216,8 +216,7 @@ class PCNModel(WeeklyStep, MoneyAndPay, StaffAgents, mesa.Model):
 
         # staff
         self.staff = StaffArrays(capacity=int(len(pop.core_role) * 1.6) + 64)
-        self._agent_of: list[StaffMember | None] = []  # Mesa's agents, made when looked at (StaffAgents)
-        self._agent_here = np.zeros(0, bool)
+        self._agent_of = np.empty(0, object)  # Mesa's agents by staff id, made when looked at (StaffAgents)
         n_core = len(pop.core_role)
         prac = pop.core_practice
         net = pop.prac_network[prac]

@@ -62,11 +62,9 @@ def hires(stream: Stream, unit_net: np.ndarray, posts: np.ndarray, q: np.ndarray
     posts of a unit to be filled are the whole ones, the last the remainder of its vacancy. ``min_post``
     (the smallest post, FTE) is one value or one per unit. One compiled pass over the units, drawing as it
     goes (the uniforms ``stream.uniforms`` gives for one element per open post)."""
-    floor = np.asarray(min_post, np.float64)
     return _hires(np.asarray(unit_net, np.int64), np.asarray(posts, np.int64), np.asarray(q, np.float64),
                   np.asarray(vacancy_fte, np.float64), np.asarray(post_fte, np.float64),
-                  np.ascontiguousarray(np.broadcast_to(floor, np.shape(posts)) if floor.ndim else floor[None]),
-                  stream.seed, stream.counter)
+                  np.ascontiguousarray(np.atleast_1d(np.asarray(min_post, np.float64))), stream.seed, stream.counter)
 
 
 @njit
